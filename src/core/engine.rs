@@ -1,0 +1,943 @@
+//! The engine: a pure state machine from signals (with the time passed in) to decisions.
+//!
+//! `handle(signal, now)` processes one signal, `tick(now)` processes deadlines, and
+//! `next_deadline()` says when the caller must call `tick` again. The same config, state
+//! and inputs always give the same decisions.
+
+use std::borrow::Cow;
+
+use super::condition::{AttrPath, Attributes};
+use super::config::{events, Config, EventId, Hook, Matcher, Rule, Trigger, ANY};
+use super::state::{Partial, Pending, Progress, Session, State, Visitor};
+use super::value::{obj, Map, Value};
+
+/// Bounds that keep memory flat whatever the event stream.
+pub const MAX_PARTIALS: usize = 16;
+pub const MAX_PENDING: usize = 16;
+pub const MAX_GROUPS: usize = 32;
+/// Captured properties larger than this are reduced to their short scalar fields.
+pub const MAX_PROPS_BYTES: usize = 4096;
+/// Gaps between activity longer than this count as idle, not as active time.
+pub const ACTIVE_GAP_MS: u64 = 30_000;
+
+/// What the browser layer (or a test) feeds the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Signal {
+    /// A page view (initial load or SPA navigation). `page` holds url, path, query, …
+    PageView { page: Value },
+    /// A named event: built-in (click, exit_intent, …) or from `track()`.
+    /// `targets` are the ids of watched selectors the event's element matched.
+    Event {
+        name: String,
+        props: Value,
+        targets: Vec<u16>,
+    },
+    /// Pointer, key, scroll or touch activity: resets idle.
+    Activity,
+    /// The maximum scroll depth of this page, in percent (coalesced by the caller).
+    Scroll { depth: f64 },
+    /// The tab became hidden / visible.
+    Hidden,
+    Visible,
+    /// Host attributes from `identify()`, merged into the visitor's attributes.
+    Identify(Map),
+}
+
+/// A rule that fired: the caps layer decides whether it is shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    pub rule: usize,
+    pub rule_id: String,
+    pub priority: i32,
+    pub at: u64,
+    /// The event that completed the trigger (`None` when a deadline fired it).
+    pub event: Option<String>,
+    /// Properties of the event(s) behind the trigger (for messages and webhooks).
+    pub props: Value,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+enum Outcome {
+    #[default]
+    Never,
+    Fired(u64),
+    Blocked(u64),
+}
+
+#[derive(Clone, Debug, Default)]
+struct Status {
+    last: Outcome,
+    fired: u32,
+    blocked: u32,
+}
+
+pub struct Engine {
+    cfg: Config,
+    state: State,
+    progress: Vec<Option<Progress>>,
+    status: Vec<Status>,
+    page: Value,
+    page_start: u64,
+    max_scroll: f64,
+    scroll_seen: Vec<u8>,
+    hidden_since: Option<u64>,
+    /// Last activity, shifted forward by hidden time so hidden time is not idle time.
+    idle_base: u64,
+    dirty: bool,
+    deadline: Option<u64>,
+    names: Vec<String>,
+}
+
+/// The context a condition sees.
+struct Ctx<'a> {
+    event: &'a str,
+    props: &'a Value,
+    page: &'a Value,
+    state: &'a State,
+    now: u64,
+    page_start: u64,
+    max_scroll: f64,
+    idle_base: u64,
+    hidden: bool,
+}
+
+fn n(x: f64) -> Option<Cow<'static, Value>> {
+    Some(Cow::Owned(Value::Num(x)))
+}
+
+impl Attributes for Ctx<'_> {
+    fn lookup(&self, p: &AttrPath) -> Option<Cow<'_, Value>> {
+        let (root, rest) = p.segs.split_first()?;
+        let st = self.state;
+        let now = self.now;
+        match root.as_str() {
+            "event" if rest.is_empty() => Some(Cow::Owned(Value::Str(self.event.into()))),
+            "props" => self.props.get_path(rest).map(Cow::Borrowed),
+            "page" => self.page.get_path(rest).map(Cow::Borrowed),
+            "visitor" => match rest.first().map(String::as_str)? {
+                "id" => Some(Cow::Owned(Value::Str(st.visitor.id.clone()))),
+                "new" => Some(Cow::Owned(Value::Bool(st.visitor.visits <= 1))),
+                "returning" => Some(Cow::Owned(Value::Bool(st.visitor.visits > 1))),
+                "visits" => n(st.visitor.visits as f64),
+                "firstSeen" => n(st.visitor.first_seen as f64),
+                "daysSinceLastVisit" if st.visitor.prev_visit > 0 => {
+                    n(now.saturating_sub(st.visitor.prev_visit) as f64 / 86_400_000.0)
+                }
+                _ => None,
+            },
+            "session" => match rest.first().map(String::as_str)? {
+                "duration" => n(now.saturating_sub(st.session.start) as f64),
+                "pageViews" => n(st.session.page_views as f64),
+                "activeTime" => n(st.session.active_ms as f64),
+                "events" => n(st.session.events as f64),
+                _ => None,
+            },
+            "behavior" => match rest.first().map(String::as_str)? {
+                "scrollDepth" => n(self.max_scroll),
+                "dwell" => n(now.saturating_sub(self.page_start) as f64),
+                "idle" => n(if self.hidden {
+                    0.0
+                } else {
+                    now.saturating_sub(self.idle_base) as f64
+                }),
+                "hidden" => Some(Cow::Owned(Value::Bool(self.hidden))),
+                _ => None,
+            },
+            // Anything else reads the host's attributes from `identify()`.
+            _ => {
+                let first = st.attrs.get(root)?;
+                first.get_path(rest).map(Cow::Borrowed)
+            }
+        }
+    }
+}
+
+fn key_of(paths: &[AttrPath], ctx: &Ctx) -> Value {
+    match paths {
+        [] => Value::Null,
+        [one] => ctx.lookup(one).map(Cow::into_owned).unwrap_or_default(),
+        many => Value::Arr(
+            many.iter()
+                .map(|p| ctx.lookup(p).map(Cow::into_owned).unwrap_or_default())
+                .collect(),
+        ),
+    }
+}
+
+/// Keeps captured properties small: oversized values keep only short scalar fields.
+fn bounded(props: &Value) -> Value {
+    if props.approx_size() <= MAX_PROPS_BYTES {
+        return props.clone();
+    }
+    let mut out = Map::new();
+    if let Value::Obj(m) = props {
+        for (k, v) in m.iter().take(32) {
+            match v {
+                Value::Str(s) if s.len() <= 256 => out.insert(k, v.clone()),
+                Value::Num(_) | Value::Bool(_) => out.insert(k, v.clone()),
+                _ => {}
+            }
+        }
+    }
+    Value::Obj(out)
+}
+
+fn matches(m: &Matcher, eid: Option<EventId>, targets: &[u16], ctx: &Ctx) -> bool {
+    (m.event == ANY || Some(m.event) == eid)
+        && m.selector.is_none_or(|s| targets.contains(&s))
+        && m.cond.eval(ctx)
+}
+
+impl Engine {
+    /// Builds an engine over a compiled config and the stored state (`State::default()`
+    /// for a first visit). `visitor_id` is used only when the state has none.
+    pub fn new(cfg: Config, mut state: State, visitor_id: &str, now: u64) -> Engine {
+        let mut dirty = false;
+        if state.visitor.id.is_empty() {
+            state.visitor = Visitor {
+                id: visitor_id.into(),
+                first_seen: now,
+                visits: 0,
+                prev_visit: 0,
+            };
+            state.session = Session::default();
+            dirty = true;
+        }
+        let mut progress: Vec<Option<Progress>> = Vec::with_capacity(cfg.rules.len());
+        for rule in &cfg.rules {
+            let stored = state
+                .patterns
+                .iter()
+                .position(|(id, fp, _)| *id == rule.id && *fp == rule.fingerprint)
+                .map(|i| state.patterns.swap_remove(i).2);
+            let fresh = match (&rule.trigger, stored) {
+                (Trigger::Sequence { .. }, Some(p @ Progress::Sequence(_)))
+                | (Trigger::Absence { .. }, Some(p @ Progress::Absence(_)))
+                | (Trigger::Count { .. }, Some(p @ Progress::Count(_)))
+                | (Trigger::Idle { .. }, Some(p @ Progress::Idle(_))) => Some(p),
+                (Trigger::Event(_), _) => None,
+                (Trigger::Sequence { .. }, _) => Some(Progress::Sequence(Vec::new())),
+                (Trigger::Absence { .. }, _) => Some(Progress::Absence(Vec::new())),
+                (Trigger::Count { .. }, _) => Some(Progress::Count(Vec::new())),
+                (Trigger::Idle { .. }, _) => Some(Progress::Idle(0)),
+            };
+            progress.push(fresh);
+        }
+        state.patterns.clear();
+        let mut names = vec![String::new(); cfg.event_ids.len()];
+        for (name, id) in &cfg.event_ids {
+            if let Some(slot) = names.get_mut(*id as usize) {
+                slot.clone_from(name);
+            }
+        }
+        let status = vec![Status::default(); cfg.rules.len()];
+        let idle_base = state.session.last_activity.max(state.session.start);
+        let mut e = Engine {
+            cfg,
+            state,
+            progress,
+            status,
+            page: Value::Obj(Map::new()),
+            page_start: now,
+            max_scroll: 0.0,
+            scroll_seen: Vec::new(),
+            hidden_since: None,
+            idle_base,
+            dirty,
+            deadline: None,
+            names,
+        };
+        e.touch_session(now, true);
+        e.recompute_deadline();
+        e
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.cfg.rules
+    }
+
+    /// The state to persist (visitor, session, pattern progress, attributes).
+    pub fn export_state(&self) -> State {
+        let mut st = self.state.clone();
+        for (rule, p) in self.cfg.rules.iter().zip(&self.progress) {
+            if let Some(p) = p {
+                st.patterns
+                    .push((rule.id.clone(), rule.fingerprint.clone(), p.clone()));
+            }
+        }
+        st
+    }
+
+    pub fn visitor(&self) -> &Visitor {
+        &self.state.visitor
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.state.session
+    }
+
+    /// True once since the last call when the persisted state changed.
+    pub fn take_dirty(&mut self) -> bool {
+        core::mem::take(&mut self.dirty)
+    }
+
+    /// When `tick` must next be called, if ever.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.deadline
+    }
+
+    /// Starts a new visit when the session timed out; counts activity time.
+    fn touch_session(&mut self, now: u64, active: bool) {
+        let timeout = self.cfg.session_timeout;
+        let s = &mut self.state.session;
+        let expired = s.start == 0 || now.saturating_sub(s.last_activity) > timeout;
+        if expired {
+            let prev = if s.start == 0 { 0 } else { s.last_activity };
+            let v = &mut self.state.visitor;
+            if prev > 0 {
+                v.prev_visit = prev;
+            }
+            v.visits = v.visits.saturating_add(1);
+            *s = Session {
+                start: now,
+                last_activity: now,
+                page_views: 0,
+                active_ms: 0,
+                events: 0,
+            };
+            self.idle_base = now;
+            self.dirty = true;
+        } else if active {
+            let gap = now.saturating_sub(s.last_activity);
+            if self.hidden_since.is_none() && gap <= ACTIVE_GAP_MS {
+                s.active_ms = s.active_ms.saturating_add(gap);
+            }
+            if gap >= 1_000 {
+                // Persist activity at most about once a second.
+                self.dirty = true;
+            }
+            s.last_activity = s.last_activity.max(now);
+        }
+        if active {
+            self.idle_base = self.idle_base.max(now);
+        }
+    }
+
+    /// Processes one signal at `now` and returns the rules that fired, highest priority first.
+    pub fn handle(&mut self, signal: Signal, now: u64) -> Vec<Decision> {
+        // Deadlines that passed before this signal are settled first, in time order.
+        let mut out = self.tick(now);
+        match signal {
+            Signal::PageView { page } => {
+                self.touch_session(now, true);
+                self.state.session.page_views = self.state.session.page_views.saturating_add(1);
+                self.dirty = true;
+                self.page = page;
+                self.page_start = now;
+                self.max_scroll = 0.0;
+                self.scroll_seen.clear();
+                let props = self.page.clone();
+                self.dispatch(events::PAGE_VIEW, &props, &[], now, &mut out);
+            }
+            Signal::Event {
+                name,
+                props,
+                targets,
+            } => {
+                self.touch_session(now, true);
+                self.state.session.events = self.state.session.events.saturating_add(1);
+                self.dispatch(&name, &props, &targets, now, &mut out);
+            }
+            Signal::Activity => self.touch_session(now, true),
+            Signal::Scroll { depth } => {
+                self.touch_session(now, true);
+                let depth = if depth.is_finite() { depth.clamp(0.0, 100.0) } else { 0.0 };
+                if depth > self.max_scroll {
+                    self.max_scroll = depth;
+                    let crossed: Vec<u8> = self
+                        .cfg
+                        .watch
+                        .scroll
+                        .iter()
+                        .copied()
+                        .filter(|t| f64::from(*t) <= depth && !self.scroll_seen.contains(t))
+                        .collect();
+                    for t in crossed {
+                        self.scroll_seen.push(t);
+                        let props = obj([("depth", Value::Num(f64::from(t)))]);
+                        self.dispatch(events::SCROLL_DEPTH, &props, &[], now, &mut out);
+                    }
+                }
+            }
+            Signal::Hidden => {
+                if self.hidden_since.is_none() {
+                    self.hidden_since = Some(now);
+                    self.dispatch(events::TAB_HIDDEN, &Value::Obj(Map::new()), &[], now, &mut out);
+                }
+            }
+            Signal::Visible => {
+                if let Some(since) = self.hidden_since.take() {
+                    let away = now.saturating_sub(since);
+                    // Hidden time is not idle time.
+                    self.idle_base = self.idle_base.saturating_add(away).min(now);
+                    self.touch_session(now, true);
+                    let props = obj([("away", Value::Num(away as f64))]);
+                    self.dispatch(events::TAB_VISIBLE, &props, &[], now, &mut out);
+                }
+            }
+            Signal::Identify(attrs) => {
+                for (k, v) in attrs.0 {
+                    if super::reader::is_forbidden_key(&k) {
+                        continue;
+                    }
+                    if self.state.attrs.get(&k) != Some(&v) {
+                        self.state.attrs.insert(k, v);
+                        self.dirty = true;
+                    }
+                }
+                let props = Value::Obj(Map::new());
+                self.dispatch(events::IDENTIFY, &props, &[], now, &mut out);
+            }
+        }
+        self.recompute_deadline();
+        sort(&mut out);
+        out
+    }
+
+    fn dispatch(&mut self, name: &str, props: &Value, targets: &[u16], now: u64, out: &mut Vec<Decision>) {
+        let eid = self.cfg.event_id(name);
+        if eid.is_none() && self.cfg.any.is_empty() {
+            return;
+        }
+        let Engine {
+            cfg,
+            state,
+            progress,
+            status,
+            page,
+            page_start,
+            max_scroll,
+            hidden_since,
+            idle_base,
+            dirty,
+            ..
+        } = self;
+        let ctx = Ctx {
+            event: name,
+            props,
+            page,
+            state,
+            now,
+            page_start: *page_start,
+            max_scroll: *max_scroll,
+            idle_base: *idle_base,
+            hidden: hidden_since.is_some(),
+        };
+        let mut done: Vec<u32> = Vec::new();
+        let hooks: Vec<Hook> = cfg.hooks(eid).copied().collect();
+        for hook in hooks {
+            let r = hook.rule as usize;
+            let (Some(rule), Some(prog)) = (cfg.rules.get(r), progress.get_mut(r)) else {
+                continue;
+            };
+            match &rule.trigger {
+                Trigger::Event(m) => {
+                    if matches(m, eid, targets, &ctx) {
+                        fire(rule, r, Some(name), props.clone(), &ctx, status, out);
+                    }
+                }
+                Trigger::Count {
+                    matcher,
+                    at_least,
+                    within,
+                    group_by,
+                } => {
+                    if !matches(matcher, eid, targets, &ctx) {
+                        continue;
+                    }
+                    let Some(Progress::Count(groups)) = prog else {
+                        continue;
+                    };
+                    let key = group_by
+                        .as_ref()
+                        .map(|g| key_of(core::slice::from_ref(g), &ctx))
+                        .unwrap_or_default();
+                    let start = now.saturating_sub(*within);
+                    for (_, ts) in groups.iter_mut() {
+                        ts.retain(|t| *t > start);
+                    }
+                    groups.retain(|(_, ts)| !ts.is_empty());
+                    let gi = match groups.iter().position(|(k, _)| *k == key) {
+                        Some(i) => i,
+                        None => {
+                            if groups.len() >= MAX_GROUPS {
+                                // Evict the group touched longest ago.
+                                if let Some(old) = (0..groups.len())
+                                    .min_by_key(|i| groups.get(*i).and_then(|g| g.1.last()).copied())
+                                {
+                                    groups.remove(old);
+                                }
+                            }
+                            groups.push((key, Vec::new()));
+                            groups.len() - 1
+                        }
+                    };
+                    *dirty = true;
+                    let Some((_, ts)) = groups.get_mut(gi) else {
+                        continue;
+                    };
+                    ts.push(now);
+                    let cap = *at_least as usize;
+                    if ts.len() > cap {
+                        ts.drain(..ts.len() - cap);
+                    }
+                    if ts.len() >= cap {
+                        ts.clear();
+                        fire(rule, r, Some(name), props.clone(), &ctx, status, out);
+                    }
+                }
+                Trigger::Sequence { steps, within, same } => {
+                    if done.contains(&hook.rule) {
+                        continue;
+                    }
+                    done.push(hook.rule);
+                    let Some(Progress::Sequence(partials)) = prog else {
+                        continue;
+                    };
+                    let hit: Vec<bool> = steps.iter().map(|m| matches(m, eid, targets, &ctx)).collect();
+                    let key = key_of(same, &ctx);
+                    partials.retain(|p| now.saturating_sub(p.start) <= *within);
+                    let mut completed: Option<Value> = None;
+                    for p in partials.iter_mut() {
+                        if hit.get(p.next as usize).copied().unwrap_or(false) && p.key == key {
+                            p.next += 1;
+                            merge(&mut p.props, props);
+                            *dirty = true;
+                            if p.next as usize >= steps.len() && completed.is_none() {
+                                completed = Some(core::mem::take(&mut p.props));
+                            }
+                        }
+                    }
+                    partials.retain(|p| (p.next as usize) < steps.len());
+                    if hit.first().copied().unwrap_or(false) {
+                        if partials.len() >= MAX_PARTIALS {
+                            partials.remove(0);
+                        }
+                        partials.push(Partial {
+                            next: 1,
+                            start: now,
+                            key,
+                            props: bounded(props),
+                        });
+                        *dirty = true;
+                    }
+                    if let Some(p) = completed {
+                        // A completed sequence restarts: earlier partials are spent.
+                        partials.clear();
+                        fire(rule, r, Some(name), p, &ctx, status, out);
+                    }
+                }
+                Trigger::Absence {
+                    after,
+                    absent,
+                    within,
+                    same,
+                    ..
+                } => {
+                    if done.contains(&hook.rule) {
+                        continue;
+                    }
+                    done.push(hook.rule);
+                    let Some(Progress::Absence(pending)) = prog else {
+                        continue;
+                    };
+                    let key = key_of(same, &ctx);
+                    if absent.iter().any(|m| matches(m, eid, targets, &ctx)) {
+                        let before = pending.len();
+                        pending.retain(|p| p.key != key);
+                        *dirty |= pending.len() != before;
+                    }
+                    if matches(after, eid, targets, &ctx) {
+                        pending.retain(|p| p.key != key);
+                        if pending.len() >= MAX_PENDING {
+                            pending.remove(0);
+                        }
+                        pending.push(Pending {
+                            deadline: now.saturating_add(*within),
+                            key,
+                            props: bounded(props),
+                            session: ctx.state.session.start,
+                        });
+                        *dirty = true;
+                    }
+                }
+                Trigger::Idle { .. } => {}
+            }
+        }
+    }
+
+    /// Processes every deadline at or before `now`.
+    pub fn tick(&mut self, now: u64) -> Vec<Decision> {
+        let mut out = Vec::new();
+        if self.deadline.is_none_or(|d| d > now) {
+            return out;
+        }
+        let Engine {
+            cfg,
+            state,
+            progress,
+            status,
+            page,
+            page_start,
+            max_scroll,
+            hidden_since,
+            idle_base,
+            dirty,
+            ..
+        } = self;
+        let empty = Value::Obj(Map::new());
+        for &r in &cfg.timed {
+            let r = r as usize;
+            let (Some(rule), Some(prog)) = (cfg.rules.get(r), progress.get_mut(r)) else {
+                continue;
+            };
+            match (&rule.trigger, prog) {
+                (Trigger::Absence { inactive, within, .. }, Some(Progress::Absence(pending))) => {
+                    let mut due: Vec<Pending> = Vec::new();
+                    let quiet_until = if *inactive {
+                        state.session.last_activity.saturating_add(*within)
+                    } else {
+                        0
+                    };
+                    pending.retain(|p| {
+                        if p.deadline.max(quiet_until) <= now {
+                            due.push(p.clone());
+                            false
+                        } else {
+                            true
+                        }
+                    });
+                    if due.is_empty() {
+                        continue;
+                    }
+                    *dirty = true;
+                    due.sort_by_key(|p| p.deadline);
+                    for p in due {
+                        // A wait from an earlier visit is stale: drop it.
+                        if p.session != state.session.start {
+                            continue;
+                        }
+                        let ctx = Ctx {
+                            event: "",
+                            props: &p.props,
+                            page,
+                            state,
+                            now: p.deadline.max(quiet_until),
+                            page_start: *page_start,
+                            max_scroll: *max_scroll,
+                            idle_base: *idle_base,
+                            hidden: hidden_since.is_some(),
+                        };
+                        let at = p.deadline.max(quiet_until);
+                        let before = out.len();
+                        fire(rule, r, None, p.props.clone(), &ctx, status, &mut out);
+                        if let Some(d) = out.get_mut(before) {
+                            d.at = at;
+                        }
+                    }
+                }
+                (Trigger::Idle { after }, Some(Progress::Idle(fired_for))) => {
+                    if hidden_since.is_some() || *fired_for == *idle_base {
+                        continue;
+                    }
+                    let at = idle_base.saturating_add(*after);
+                    if at > now {
+                        continue;
+                    }
+                    *fired_for = *idle_base;
+                    *dirty = true;
+                    let ctx = Ctx {
+                        event: "",
+                        props: &empty,
+                        page,
+                        state,
+                        now,
+                        page_start: *page_start,
+                        max_scroll: *max_scroll,
+                        idle_base: *idle_base,
+                        hidden: false,
+                    };
+                    let before = out.len();
+                    fire(rule, r, None, empty.clone(), &ctx, status, &mut out);
+                    if let Some(d) = out.get_mut(before) {
+                        d.at = at;
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.recompute_deadline();
+        out.sort_by_key(|d| d.at);
+        out
+    }
+
+    fn recompute_deadline(&mut self) {
+        self.deadline = self
+            .cfg
+            .timed
+            .iter()
+            .filter_map(|r| self.rule_deadline(*r as usize))
+            .min();
+    }
+
+    /// The full context for a decision, as a value for messages, webhooks and `explain`.
+    pub fn context(&self, d: &Decision, now: u64) -> Value {
+        let st = &self.state;
+        let mut visitor = vec![
+            ("id", Value::Str(st.visitor.id.clone())),
+            ("new", Value::Bool(st.visitor.visits <= 1)),
+            ("returning", Value::Bool(st.visitor.visits > 1)),
+            ("visits", Value::Num(st.visitor.visits as f64)),
+            ("firstSeen", Value::Num(st.visitor.first_seen as f64)),
+        ];
+        if st.visitor.prev_visit > 0 {
+            visitor.push((
+                "daysSinceLastVisit",
+                Value::Num(now.saturating_sub(st.visitor.prev_visit) as f64 / 86_400_000.0),
+            ));
+        }
+        let mut m = Map::new();
+        for (k, v) in st.attrs.iter() {
+            m.insert(k, v.clone());
+        }
+        m.insert("event", d.event.clone().map(Value::Str).unwrap_or_default());
+        m.insert("props", d.props.clone());
+        m.insert("page", self.page.clone());
+        m.insert("visitor", obj(visitor));
+        m.insert(
+            "session",
+            obj([
+                ("duration", Value::Num(now.saturating_sub(st.session.start) as f64)),
+                ("pageViews", Value::Num(st.session.page_views as f64)),
+                ("activeTime", Value::Num(st.session.active_ms as f64)),
+                ("events", Value::Num(st.session.events as f64)),
+            ]),
+        );
+        m.insert(
+            "behavior",
+            obj([
+                ("scrollDepth", Value::Num(self.max_scroll)),
+                ("dwell", Value::Num(now.saturating_sub(self.page_start) as f64)),
+                ("idle", Value::Num(now.saturating_sub(self.idle_base) as f64)),
+                ("hidden", Value::Bool(self.hidden_since.is_some())),
+            ]),
+        );
+        Value::Obj(m)
+    }
+
+    fn event_name(&self, id: EventId) -> &str {
+        if id == ANY {
+            return "*";
+        }
+        self.names.get(id as usize).map(String::as_str).unwrap_or("?")
+    }
+
+    fn describe_matcher(&self, m: &Matcher) -> String {
+        let mut s = String::from(self.event_name(m.event));
+        if let Some(sel) = m.selector.and_then(|i| self.cfg.watch.selectors.get(i as usize)) {
+            s.push_str(" on ");
+            s.push_str(sel);
+        }
+        if !m.cond.paths().is_empty() {
+            s.push_str(" (filtered)");
+        }
+        s
+    }
+
+    /// Why a rule did or did not fire, and what it is waiting for.
+    pub fn explain(&self, rule_id: &str, now: u64) -> Option<Value> {
+        let r = self.cfg.rule_index(rule_id)?;
+        let rule = self.cfg.rules.get(r)?;
+        let status = self.status.get(r).cloned().unwrap_or_default();
+        let dur = |ms: u64| super::value::num_to_string(ms as f64 / 1000.0) + "s";
+        let trigger = match &rule.trigger {
+            Trigger::Event(m) => format!("on {}", self.describe_matcher(m)),
+            Trigger::Sequence { steps, within, .. } => {
+                let parts: Vec<String> = steps.iter().map(|m| self.describe_matcher(m)).collect();
+                format!("sequence {} within {}", parts.join(" → "), dur(*within))
+            }
+            Trigger::Absence {
+                after,
+                absent,
+                within,
+                ..
+            } => {
+                let parts: Vec<String> = absent.iter().map(|m| self.describe_matcher(m)).collect();
+                format!(
+                    "after {}, none of [{}] within {}",
+                    self.describe_matcher(after),
+                    parts.join(", "),
+                    dur(*within)
+                )
+            }
+            Trigger::Count {
+                matcher,
+                at_least,
+                within,
+                group_by,
+            } => format!(
+                "{} × {} within {}{}",
+                at_least,
+                self.describe_matcher(matcher),
+                dur(*within),
+                group_by
+                    .as_ref()
+                    .map(|g| format!(" per {}", g.raw))
+                    .unwrap_or_default()
+            ),
+            Trigger::Idle { after } => format!("idle for {}", dur(*after)),
+        };
+        let progress = match self.progress.get(r).and_then(Option::as_ref) {
+            None => Value::Null,
+            Some(Progress::Count(groups)) => Value::Arr(
+                groups
+                    .iter()
+                    .map(|(k, ts)| obj([("group", k.clone()), ("count", Value::Num(ts.len() as f64))]))
+                    .collect(),
+            ),
+            Some(Progress::Sequence(ps)) => Value::Arr(
+                ps.iter()
+                    .map(|p| {
+                        obj([
+                            ("nextStep", Value::Num(p.next as f64)),
+                            ("started", Value::Num(p.start as f64)),
+                        ])
+                    })
+                    .collect(),
+            ),
+            Some(Progress::Absence(ps)) => Value::Arr(
+                ps.iter()
+                    .map(|p| obj([("deadline", Value::Num(p.deadline as f64)), ("key", p.key.clone())]))
+                    .collect(),
+            ),
+            Some(Progress::Idle(f)) => obj([
+                ("idleSince", Value::Num(self.idle_base as f64)),
+                ("firedFor", Value::Num(*f as f64)),
+            ]),
+        };
+        let empty = Value::Obj(Map::new());
+        let ctx = Ctx {
+            event: "",
+            props: &empty,
+            page: &self.page,
+            state: &self.state,
+            now,
+            page_start: self.page_start,
+            max_scroll: self.max_scroll,
+            idle_base: self.idle_base,
+            hidden: self.hidden_since.is_some(),
+        };
+        let failure = rule.cond.explain_failure(&ctx);
+        let (last, at) = match status.last {
+            Outcome::Never => ("never triggered", Value::Null),
+            Outcome::Fired(t) => ("fired", Value::Num(t as f64)),
+            Outcome::Blocked(t) => ("triggered, but the condition did not hold", Value::Num(t as f64)),
+        };
+        let mut summary = String::from(if !rule.enabled { "disabled" } else { last });
+        if let Some(f) = &failure {
+            summary.push_str("; condition now fails: ");
+            summary.push_str(f);
+        }
+        Some(obj([
+            ("rule", Value::Str(rule.id.clone())),
+            ("enabled", Value::Bool(rule.enabled)),
+            ("priority", Value::Num(rule.priority as f64)),
+            ("trigger", Value::Str(trigger)),
+            ("last", Value::Str(last.into())),
+            ("lastAt", at),
+            ("fired", Value::Num(status.fired as f64)),
+            ("blocked", Value::Num(status.blocked as f64)),
+            ("conditionHoldsNow", Value::Bool(failure.is_none())),
+            ("conditionFailure", failure.map(Value::Str).unwrap_or_default()),
+            ("progress", progress),
+            (
+                "nextDeadline",
+                self.rule_deadline(r).map(|d| Value::Num(d as f64)).unwrap_or_default(),
+            ),
+            ("summary", Value::Str(summary)),
+        ]))
+    }
+
+    /// When a timed rule next needs the clock: its earliest wait, or the idle deadline.
+    fn rule_deadline(&self, r: usize) -> Option<u64> {
+        match (self.cfg.rules.get(r).map(|x| &x.trigger), self.progress.get(r)) {
+            (Some(Trigger::Absence { inactive, within, .. }), Some(Some(Progress::Absence(p)))) => {
+                let quiet = if *inactive {
+                    self.state.session.last_activity.saturating_add(*within)
+                } else {
+                    0
+                };
+                p.iter().map(|x| x.deadline.max(quiet)).min()
+            }
+            (Some(Trigger::Idle { after }), Some(Some(Progress::Idle(f))))
+                if *f != self.idle_base && self.hidden_since.is_none() =>
+            {
+                Some(self.idle_base.saturating_add(*after))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn fire(
+    rule: &Rule,
+    r: usize,
+    event: Option<&str>,
+    props: Value,
+    ctx: &Ctx,
+    status: &mut [Status],
+    out: &mut Vec<Decision>,
+) {
+    let ok = {
+        let c = Ctx { props: &props, ..*ctx };
+        rule.cond.eval(&c)
+    };
+    let Some(st) = status.get_mut(r) else {
+        return;
+    };
+    if ok {
+        st.last = Outcome::Fired(ctx.now);
+        st.fired = st.fired.saturating_add(1);
+        out.push(Decision {
+            rule: r,
+            rule_id: rule.id.clone(),
+            priority: rule.priority,
+            at: ctx.now,
+            event: event.map(String::from),
+            props,
+        });
+    } else {
+        st.last = Outcome::Blocked(ctx.now);
+        st.blocked = st.blocked.saturating_add(1);
+    }
+}
+
+fn merge(into: &mut Value, from: &Value) {
+    if let (Value::Obj(a), Value::Obj(b)) = (&mut *into, from) {
+        for (k, v) in b.iter() {
+            a.insert(k, v.clone());
+        }
+    }
+    if into.approx_size() > MAX_PROPS_BYTES {
+        *into = bounded(into);
+    }
+}
+
+fn sort(out: &mut [Decision]) {
+    // Stable: equal priorities keep time and rule order.
+    out.sort_by(|a, b| b.priority.cmp(&a.priority));
+}

@@ -1,0 +1,6 @@
+//! The browser boundary: the only place that touches window/document.
+pub mod convert;
+pub mod page;
+pub mod regex;
+pub mod runtime;
+pub mod storage;
