@@ -8,7 +8,7 @@ pub mod core;
 pub mod web;
 
 #[cfg(target_arch = "wasm32")]
-mod api {
+pub mod api {
     use std::cell::RefCell;
     use std::rc::Rc;
 

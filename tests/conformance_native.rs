@@ -27,12 +27,14 @@ fn eval_condition_vectors_all_pass() {
     assert_eq!((passed, failures.len()), (248, 0));
 }
 
+#[rustfmt::skip]
 const KEYS: &[&str] = &[
     "$eq", "$ne", "$lt", "$lte", "$gt", "$gte", "$in", "$nin", "$ini", "$nini", "$all", "$alli",
     "$elemMatch", "$size", "$exists", "$type", "$regex", "$regexi", "$not", "$and", "$or", "$nor",
     "$veq", "$vne", "$vgt", "$vgte", "$vlt", "$vlte", "$inGroup", "$notInGroup", "$foo", "$", "",
     "a", "a.b", "b.0", "tags.length", "0", "__proto__", "constructor", "é.ü",
 ];
+#[rustfmt::skip]
 const STRINGS: &[&str] = &[
     "", "a", "A", "1.2.3", "v1.0.0-rc.1+b", "1-2-3", "10", " 0x1f ", "null", "(", "^a.*", "[",
     "string", "array", "null", "g", "Infinity", "-", "..", "~", "ß", "\u{10000}",

@@ -186,16 +186,20 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
         match top.get("rules") {
             None => err(&mut errors, "rules", "required: a list of rules"),
             Some(Value::Arr(list)) => {
+                let mut seen: Vec<&str> = Vec::new();
                 for (i, rv) in list.iter().enumerate() {
                     let path = index("rules", i);
-                    if let Some(rule) = b.rule(rv, &path, &mut errors) {
-                        if rules.iter().any(|r: &Rule| r.id == rule.id) {
+                    if let Some(id) = rv.get("id").and_then(Value::as_str) {
+                        if seen.contains(&id) {
                             err(
                                 &mut errors,
                                 &join(&path, "id"),
-                                format!("duplicate rule id \"{}\"", rule.id),
+                                format!("duplicate rule id \"{id}\""),
                             );
                         }
+                        seen.push(id);
+                    }
+                    if let Some(rule) = b.rule(rv, &path, &mut errors) {
                         rules.push(rule);
                     }
                 }

@@ -9,9 +9,12 @@ use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
-    /// `new RegExp(pattern, flags)`, returning the `SyntaxError` instead of throwing.
+    /// `RegExp`, declared again only for a constructor that returns the `SyntaxError`
+    /// instead of throwing it into the page.
+    #[wasm_bindgen(js_name = RegExp)]
+    type CheckedRegExp;
     #[wasm_bindgen(constructor, catch, js_class = "RegExp")]
-    fn try_new_regexp(pattern: &str, flags: &str) -> Result<RegExp, JsValue>;
+    fn new(pattern: &str, flags: &str) -> Result<CheckedRegExp, JsValue>;
 }
 
 /// Compiles patterns with the browser's `RegExp`.
@@ -31,8 +34,8 @@ impl RegexFactory for JsRegex {
             Some(rest) => (rest, "i"),
             None => (pattern, ""),
         };
-        match try_new_regexp(pattern, flags) {
-            Ok(re) => Ok(Box::new(JsMatcher(re))),
+        match CheckedRegExp::new(pattern, flags) {
+            Ok(re) => Ok(Box::new(JsMatcher(re.unchecked_into()))),
             Err(e) => Err(e
                 .dyn_ref::<js_sys::Error>()
                 .map(|e| String::from(e.message()))

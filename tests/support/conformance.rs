@@ -25,7 +25,10 @@ pub fn replay(cases: &Value, regex: &dyn RegexFactory) -> Report {
         compile_failed: 0,
         failures: Vec::new(),
     };
-    let list = cases.get("evalCondition").and_then(Value::as_array).unwrap_or(&[]);
+    let list = cases
+        .get("evalCondition")
+        .and_then(Value::as_array)
+        .unwrap_or(&[]);
     for (i, case) in list.iter().enumerate() {
         r.total += 1;
         let name = case.get("0").and_then(Value::as_str).unwrap_or("?");
@@ -43,16 +46,22 @@ pub fn replay(cases: &Value, regex: &dyn RegexFactory) -> Report {
         if !errors.is_empty() {
             r.compile_failed += 1;
             if expected {
-                r.failures.push(format!("#{i} {name}: expected true but compile failed: {errors:?}"));
+                r.failures.push(format!(
+                    "#{i} {name}: expected true but compile failed: {errors:?}"
+                ));
                 continue;
             }
         }
         let got = c.eval(attrs);
         let why = c.explain_failure(attrs);
         if got != expected {
-            r.failures.push(format!("#{i} {name}: expected {expected}, got {got} ({why:?})"));
+            r.failures.push(format!(
+                "#{i} {name}: expected {expected}, got {got} ({why:?})"
+            ));
         } else if got == why.is_some() {
-            r.failures.push(format!("#{i} {name}: explain_failure {why:?} disagrees with eval {got}"));
+            r.failures.push(format!(
+                "#{i} {name}: explain_failure {why:?} disagrees with eval {got}"
+            ));
         } else {
             r.passed += 1;
         }

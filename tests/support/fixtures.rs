@@ -23,6 +23,7 @@ use cuekit::core::regex::RegexFactory;
 use cuekit::core::state::State;
 use cuekit::core::value::{Map, Value};
 
+#[allow(dead_code)] // each test binary reads different fields
 pub struct Outcome {
     pub name: String,
     pub decisions: Vec<(u64, Decision)>,

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Release build of the wasm package into pkg/ (pkg/cuekit_bg.wasm, pkg/cuekit.js,
+# pkg/cuekit.d.ts), then a size report.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+# scripts/test.sh and scripts/start.sh run setup themselves and set CUEKIT_SETUP_DONE=1.
+if [ "${CUEKIT_SETUP_DONE:-0}" != 1 ]; then
+	SETUP_SKIP_BROWSER=1 bash scripts/setup.sh
+fi
+
+echo "[build] wasm-pack build --release --target web --out-dir pkg --out-name cuekit"
+wasm-pack build --release --target web --out-dir pkg --out-name cuekit
+node scripts/size.mjs
