@@ -148,7 +148,10 @@ if (isMain()) {
   try {
     const server = await startServer({ port, host });
     console.log(`[serve] cuekit demo: ${server.url}  (serving ${REPO_ROOT}; Ctrl-C to stop)`);
-    const stop = () => server.close(() => process.exit(0));
+    const stop = () => {
+      server.close(() => process.exit(0));
+      server.closeAllConnections();
+    };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   } catch (err) {

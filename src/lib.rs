@@ -3,6 +3,17 @@
 //! `core` is pure Rust (no browser crates) and is tested natively; `web` is the thin
 //! browser boundary, compiled only for wasm32. This file holds the wasm-bindgen API and
 //! nothing else.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo
+    )
+)]
 pub mod core;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
@@ -77,7 +88,8 @@ pub mod api {
     /// page view. Throws (an `Error` listing every problem by path) only for a bad config.
     #[wasm_bindgen]
     pub fn create(config: JsValue) -> Result<Cuekit, JsError> {
-        let v = from_js(&config).map_err(|e| JsError::new(&format!("cuekit: invalid config: {e}")))?;
+        let v =
+            from_js(&config).map_err(|e| JsError::new(&format!("cuekit: invalid config: {e}")))?;
         let cfg = compile(&v, &JsRegex).map_err(|errs| JsError::new(&error_text(&errs)))?;
         let prefix = v
             .get("storageKey")
@@ -96,7 +108,12 @@ pub mod api {
             rt,
             store: Rc::new(RefCell::new(store)),
         };
-        runtime::dispatch(&ck.rt, Signal::PageView { page: page::current() });
+        runtime::dispatch(
+            &ck.rt,
+            Signal::PageView {
+                page: page::current(),
+            },
+        );
         ck.persist();
         Ok(ck)
     }
@@ -154,7 +171,12 @@ pub mod api {
         /// Records a page view (SPA navigation), reading the current location.
         #[wasm_bindgen(js_name = pageView)]
         pub fn page_view(&self) {
-            runtime::dispatch(&self.rt, Signal::PageView { page: page::current() });
+            runtime::dispatch(
+                &self.rt,
+                Signal::PageView {
+                    page: page::current(),
+                },
+            );
             self.persist();
         }
 

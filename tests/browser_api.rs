@@ -25,11 +25,15 @@ fn clear_storage() {
     }
 }
 
+type Seen = Rc<RefCell<Vec<JsValue>>>;
+
 /// Collects the payloads a handler receives.
-fn recorder() -> (Rc<RefCell<Vec<JsValue>>>, Closure<dyn FnMut(JsValue)>) {
+fn recorder() -> (Seen, Closure<dyn FnMut(JsValue)>) {
     let seen = Rc::new(RefCell::new(Vec::new()));
     let s2 = seen.clone();
-    let cb = Closure::wrap(Box::new(move |v: JsValue| s2.borrow_mut().push(v)) as Box<dyn FnMut(JsValue)>);
+    let cb = Closure::wrap(
+        Box::new(move |v: JsValue| s2.borrow_mut().push(v)) as Box<dyn FnMut(JsValue)>
+    );
     (seen, cb)
 }
 
@@ -42,36 +46,62 @@ fn track_fires_a_decision_with_context() {
     ))
     .expect("valid config");
     let (seen, cb) = recorder();
-    ck.on("decision", cb.as_ref().unchecked_ref::<js_sys::Function>().clone());
-    ck.track(JsValue::from_str("add_to_cart"), json(r#"{"name":"Sticker","price":3}"#));
+    ck.on(
+        "decision",
+        cb.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
+    ck.track(
+        JsValue::from_str("add_to_cart"),
+        json(r#"{"name":"Sticker","price":3}"#),
+    );
     assert_eq!(seen.borrow().len(), 0, "price filter must hold");
-    ck.track(JsValue::from_str("add_to_cart"), json(r#"{"name":"Blue Mug","price":24}"#));
+    ck.track(
+        JsValue::from_str("add_to_cart"),
+        json(r#"{"name":"Blue Mug","price":24}"#),
+    );
     let got = seen.borrow();
     assert_eq!(got.len(), 1);
     let d = &got[0];
     assert_eq!(get(d, "rule").as_string().as_deref(), Some("upsell"));
     let ctx = get(d, "context");
-    assert_eq!(get(&get(&ctx, "props"), "name").as_string().as_deref(), Some("Blue Mug"));
+    assert_eq!(
+        get(&get(&ctx, "props"), "name").as_string().as_deref(),
+        Some("Blue Mug")
+    );
     // The page view recorded at init is in the context.
     assert!(get(&get(&ctx, "page"), "path").as_string().is_some());
-    assert_eq!(get(&get(d, "action"), "type").as_string().as_deref(), Some("toast"));
+    assert_eq!(
+        get(&get(d, "action"), "type").as_string().as_deref(),
+        Some("toast")
+    );
     ck.destroy();
 }
 
 #[wasm_bindgen_test]
 fn bad_config_lists_every_problem_by_path() {
-    let cfg = json(r#"{"rules":[{"id":"a","trigger":{"idle":"-5s"}},{"id":"b","trigger":"x","caps":{"perSession":1.5}}]}"#);
+    let cfg = json(
+        r#"{"rules":[{"id":"a","trigger":{"idle":"-5s"}},{"id":"b","trigger":"x","caps":{"perSession":1.5}}]}"#,
+    );
     let err = match create(cfg.clone()) {
         Ok(_) => panic!("a bad config must be rejected"),
         Err(e) => JsValue::from(e),
     };
     let msg = get(&err, "message").as_string().unwrap_or_default();
-    assert!(msg.contains("rules[0].trigger.idle: expected a duration that is not negative"), "{msg}");
+    assert!(
+        msg.contains("rules[0].trigger.idle: expected a duration that is not negative"),
+        "{msg}"
+    );
     assert!(msg.contains("rules[1].caps: unknown field"), "{msg}");
     let list = js_sys::Array::from(&validate(cfg));
     assert_eq!(list.length(), 2);
-    assert_eq!(get(&list.get(0), "path").as_string().as_deref(), Some("rules[0].trigger.idle"));
-    assert_eq!(js_sys::Array::from(&validate(json(r#"{"rules":[]}"#))).length(), 0);
+    assert_eq!(
+        get(&list.get(0), "path").as_string().as_deref(),
+        Some("rules[0].trigger.idle")
+    );
+    assert_eq!(
+        js_sys::Array::from(&validate(json(r#"{"rules":[]}"#))).length(),
+        0
+    );
 }
 
 #[wasm_bindgen_test]
@@ -80,7 +110,10 @@ fn invalid_regex_is_a_config_error_from_the_browsers_regexp() {
         r#"{"rules":[{"id":"a","trigger":"x","if":{"page.path":{"$regex":"(unclosed"}}}]}"#,
     )));
     assert_eq!(list.length(), 1);
-    assert_eq!(get(&list.get(0), "path").as_string().as_deref(), Some("rules[0].if.page.path.$regex"));
+    assert_eq!(
+        get(&list.get(0), "path").as_string().as_deref(),
+        Some("rules[0].if.page.path.$regex")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -92,11 +125,20 @@ fn explain_says_why_a_rule_did_not_fire() {
     .expect("valid");
     ck.track(JsValue::from_str("click"), JsValue::UNDEFINED);
     let ex = ck.explain("vip");
-    assert_eq!(get(&ex, "last").as_string().as_deref(), Some("triggered, but the condition did not hold"));
+    assert_eq!(
+        get(&ex, "last").as_string().as_deref(),
+        Some("triggered, but the condition did not hold")
+    );
     assert_eq!(get(&ex, "conditionHoldsNow").as_bool(), Some(false));
-    assert!(get(&ex, "conditionFailure").as_string().unwrap_or_default().contains("plan"));
+    assert!(get(&ex, "conditionFailure")
+        .as_string()
+        .unwrap_or_default()
+        .contains("plan"));
     ck.identify(json(r#"{"plan":"pro"}"#));
-    assert_eq!(get(&ck.explain("vip"), "conditionHoldsNow").as_bool(), Some(true));
+    assert_eq!(
+        get(&ck.explain("vip"), "conditionHoldsNow").as_bool(),
+        Some(true)
+    );
     assert!(ck.explain("nope").is_null());
     ck.destroy();
 }
@@ -108,7 +150,10 @@ fn a_throwing_handler_does_not_stop_the_others() {
     let thrower = js_sys::Function::new_no_args("throw new Error('host bug')");
     ck.on("decision", thrower);
     let (seen, cb) = recorder();
-    ck.on("decision", cb.as_ref().unchecked_ref::<js_sys::Function>().clone());
+    ck.on(
+        "decision",
+        cb.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
     ck.track(JsValue::from_str("go"), JsValue::UNDEFINED);
     ck.track(JsValue::from_str("go"), JsValue::UNDEFINED);
     assert_eq!(seen.borrow().len(), 2);
@@ -118,10 +163,16 @@ fn a_throwing_handler_does_not_stop_the_others() {
 #[wasm_bindgen_test]
 fn after_destroy_events_change_nothing() {
     clear_storage();
-    let ck = create(json(r#"{"rules":[{"id":"a","trigger":"go"},{"id":"w","trigger":{"idle":"1h"}}]}"#)).expect("valid");
+    let ck = create(json(
+        r#"{"rules":[{"id":"a","trigger":"go"},{"id":"w","trigger":{"idle":"1h"}}]}"#,
+    ))
+    .expect("valid");
     assert!(!ck.next_deadline().is_null(), "idle arms the timer");
     let (seen, cb) = recorder();
-    ck.on("decision", cb.as_ref().unchecked_ref::<js_sys::Function>().clone());
+    ck.on(
+        "decision",
+        cb.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
     ck.destroy();
     ck.track(JsValue::from_str("go"), JsValue::UNDEFINED);
     assert_eq!(seen.borrow().len(), 0);
@@ -132,12 +183,21 @@ fn bad_track_input_is_ignored_not_thrown() {
     clear_storage();
     let ck = create(json(r#"{"rules":[{"id":"a","trigger":"go"}]}"#)).expect("valid");
     let (seen, cb) = recorder();
-    ck.on("decision", cb.as_ref().unchecked_ref::<js_sys::Function>().clone());
+    ck.on(
+        "decision",
+        cb.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
     ck.track(JsValue::from_f64(42.0), JsValue::UNDEFINED);
     ck.track(JsValue::from_str("go"), JsValue::from_str("not an object"));
-    ck.track(JsValue::from_str("go"), js_sys::Function::new_no_args("return 1").into());
+    ck.track(
+        JsValue::from_str("go"),
+        js_sys::Function::new_no_args("return 1").into(),
+    );
     assert_eq!(seen.borrow().len(), 0);
-    ck.track(JsValue::from_str("go"), json(r#"{"__proto__":{"polluted":true}}"#));
+    ck.track(
+        JsValue::from_str("go"),
+        json(r#"{"__proto__":{"polluted":true}}"#),
+    );
     assert_eq!(seen.borrow().len(), 1);
     assert!(get(&js_sys::Object::new(), "polluted").is_undefined());
     ck.destroy();
@@ -153,9 +213,16 @@ fn state_persists_across_instances() {
     a.destroy();
     let b = create(json(cfg)).expect("valid");
     let (seen, cb) = recorder();
-    b.on("decision", cb.as_ref().unchecked_ref::<js_sys::Function>().clone());
+    b.on(
+        "decision",
+        cb.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
     b.track(JsValue::from_str("view"), JsValue::UNDEFINED);
-    assert_eq!(seen.borrow().len(), 1, "the window spans the two page loads");
+    assert_eq!(
+        seen.borrow().len(),
+        1,
+        "the window spans the two page loads"
+    );
     let visits = get(&get(&b.visitor(), "visitor"), "visits").as_f64();
     assert_eq!(visits, Some(1.0));
     b.destroy();

@@ -60,30 +60,68 @@ fn every_problem_is_listed_with_its_path() {
 
 #[test]
 fn trigger_kinds_are_exclusive_and_suggested() {
-    let errs = errors(r#"{"rules":[{"id":"a","trigger":{"idle":"1m","dwell":"1m"}},{"id":"b","trigger":{"idel":"1m"}}]}"#);
-    assert!(has(&errs, "rules[0].trigger: expected exactly one trigger kind"), "{errs:?}");
-    assert!(has(&errs, "rules[1].trigger.idel: unknown trigger field (did you mean \"idle\"?)"), "{errs:?}");
+    let errs = errors(
+        r#"{"rules":[{"id":"a","trigger":{"idle":"1m","dwell":"1m"}},{"id":"b","trigger":{"idel":"1m"}}]}"#,
+    );
+    assert!(
+        has(&errs, "rules[0].trigger: expected exactly one trigger kind"),
+        "{errs:?}"
+    );
+    assert!(
+        has(
+            &errs,
+            "rules[1].trigger.idel: unknown trigger field (did you mean \"idle\"?)"
+        ),
+        "{errs:?}"
+    );
 }
 
 #[test]
 fn prototype_keys_are_rejected() {
-    let errs = errors(r#"{"rules":[{"id":"a","trigger":"click","action":{"__proto__":{"x":1},"body":{"constructor":1}}}]}"#);
-    assert!(has(&errs, "rules[0].action.__proto__: this key is not allowed"), "{errs:?}");
-    assert!(has(&errs, "rules[0].action.body.constructor: this key is not allowed"), "{errs:?}");
+    let errs = errors(
+        r#"{"rules":[{"id":"a","trigger":"click","action":{"__proto__":{"x":1},"body":{"constructor":1}}}]}"#,
+    );
+    assert!(
+        has(&errs, "rules[0].action.__proto__: this key is not allowed"),
+        "{errs:?}"
+    );
+    assert!(
+        has(
+            &errs,
+            "rules[0].action.body.constructor: this key is not allowed"
+        ),
+        "{errs:?}"
+    );
 }
 
 #[test]
 fn wrong_types_name_the_type_found() {
     let errs = errors(r#"{"rules":{"id":"a"}}"#);
-    assert_eq!(errs, vec!["rules: expected a list of rules, got object".to_string()]);
+    assert_eq!(
+        errs,
+        vec!["rules: expected a list of rules, got object".to_string()]
+    );
     let errs = errors(r#"[1,2]"#);
     assert_eq!(errs, vec![": expected an object, got array".to_string()]);
-    let errs = errors(r#"{"rules":[{"id":"a","trigger":{"after":"x","absent":[],"within":"zz"}}]}"#);
-    assert!(has(&errs, "rules[0].trigger.absent: expected at least one event"), "{errs:?}");
-    assert!(has(&errs, "rules[0].trigger.within: expected a duration"), "{errs:?}");
+    let errs =
+        errors(r#"{"rules":[{"id":"a","trigger":{"after":"x","absent":[],"within":"zz"}}]}"#);
+    assert!(
+        has(
+            &errs,
+            "rules[0].trigger.absent: expected at least one event"
+        ),
+        "{errs:?}"
+    );
+    assert!(
+        has(&errs, "rules[0].trigger.within: expected a duration"),
+        "{errs:?}"
+    );
 }
 
 #[test]
 fn missing_rules_is_an_error() {
-    assert_eq!(errors("{}"), vec!["rules: required: a list of rules".to_string()]);
+    assert_eq!(
+        errors("{}"),
+        vec!["rules: required: a list of rules".to_string()]
+    );
 }

@@ -14,20 +14,72 @@ fn arb_scalar() -> impl Strategy<Value = Value> {
     prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
-        prop_oneof![Just(-1.0), Just(0.0), Just(2.5), Just(1e308), Just(f64::NAN), Just(30.0)].prop_map(Value::Num),
         prop_oneof![
-            Just("30s"), Just("-1m"), Just("x"), Just("click"), Just("page_view"), Just("*"),
-            Just("^/product/"), Just("("), Just("#cta"), Just(""), Just("10m"), Just("__proto__")
+            Just(-1.0),
+            Just(0.0),
+            Just(2.5),
+            Just(1e308),
+            Just(f64::NAN),
+            Just(30.0)
+        ]
+        .prop_map(Value::Num),
+        prop_oneof![
+            Just("30s"),
+            Just("-1m"),
+            Just("x"),
+            Just("click"),
+            Just("page_view"),
+            Just("*"),
+            Just("^/product/"),
+            Just("("),
+            Just("#cta"),
+            Just(""),
+            Just("10m"),
+            Just("__proto__")
         ]
         .prop_map(|s| Value::Str(s.into())),
     ]
 }
 
 const KEYS: &[&str] = &[
-    "rules", "id", "trigger", "if", "action", "event", "where", "selector", "after", "absent",
-    "within", "same", "count", "atLeast", "groupBy", "idle", "dwell", "without", "hover", "for",
-    "visible", "ratio", "scroll", "away", "sequence", "priority", "enabled", "inactive", "$gt",
-    "$regex", "$in", "$and", "$not", "page.path", "props.x", "session", "timeout", "zzz",
+    "rules",
+    "id",
+    "trigger",
+    "if",
+    "action",
+    "event",
+    "where",
+    "selector",
+    "after",
+    "absent",
+    "within",
+    "same",
+    "count",
+    "atLeast",
+    "groupBy",
+    "idle",
+    "dwell",
+    "without",
+    "hover",
+    "for",
+    "visible",
+    "ratio",
+    "scroll",
+    "away",
+    "sequence",
+    "priority",
+    "enabled",
+    "inactive",
+    "$gt",
+    "$regex",
+    "$in",
+    "$and",
+    "$not",
+    "page.path",
+    "props.x",
+    "session",
+    "timeout",
+    "zzz",
 ];
 
 fn arb_value() -> impl Strategy<Value = Value> {
@@ -65,14 +117,21 @@ fn engine() -> Engine {
         ]}"#,
     )
     .unwrap();
-    Engine::new(compile(&cfg, &NativeRegex).unwrap(), State::default(), "v", 1_000_000)
+    Engine::new(
+        compile(&cfg, &NativeRegex).unwrap(),
+        State::default(),
+        "v",
+        1_000_000,
+    )
 }
 
 fn arb_signal() -> impl Strategy<Value = (u64, Signal)> {
-    let ev = (prop::sample::select(vec!["a", "b", "c", "d"]), 0u32..200).prop_map(|(n, k)| Signal::Event {
-        name: n.into(),
-        props: obj([("k", Value::Num(k as f64))]),
-        targets: vec![],
+    let ev = (prop::sample::select(vec!["a", "b", "c", "d"]), 0u32..200).prop_map(|(n, k)| {
+        Signal::Event {
+            name: n.into(),
+            props: obj([("k", Value::Num(k as f64))]),
+            targets: vec![],
+        }
     });
     let sig = prop_oneof![
         6 => ev,
@@ -125,7 +184,14 @@ proptest! {
 fn deadlines_fire_exactly_when_due() {
     let mut e = engine();
     let t0 = 2_000_000;
-    e.handle(Signal::Event { name: "a".into(), props: obj([("k", Value::Num(1.0))]), targets: vec![] }, t0);
+    e.handle(
+        Signal::Event {
+            name: "a".into(),
+            props: obj([("k", Value::Num(1.0))]),
+            targets: vec![],
+        },
+        t0,
+    );
     let due = t0 + 5 * 60_000;
     assert!(e.next_deadline().is_some_and(|d| d <= due));
     // One millisecond early: the absence has not fired.

@@ -28,8 +28,15 @@ fn every_scenario_fixture_replays_natively() {
         let text = std::fs::read_to_string(f).expect("read fixture");
         let v: Value = serde_json::from_str(&text).expect("fixture is JSON");
         let out = fixtures::replay(&v, &NativeRegex);
-        let expected = v.get("expect").and_then(Value::as_array).map_or(0, <[Value]>::len);
-        assert!(expected > 0, "{}: a fixture must expect at least one decision", out.name);
+        let expected = v
+            .get("expect")
+            .and_then(Value::as_array)
+            .map_or(0, <[Value]>::len);
+        assert!(
+            expected > 0,
+            "{}: a fixture must expect at least one decision",
+            out.name
+        );
         for p in out.problems {
             failures.push(format!("{} ({}): {p}", out.name, f.display()));
         }
@@ -45,7 +52,14 @@ fn browser_replay_lists_every_fixture() {
     )
     .expect("browser test source");
     for f in fixture_files() {
-        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        assert!(src.contains(&name), "tests/browser_scenarios.rs does not include {name}");
+        let name = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            src.contains(&name),
+            "tests/browser_scenarios.rs does not include {name}"
+        );
     }
 }

@@ -162,13 +162,21 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
         let _ = TOP_KEYS;
         if let Some(ver) = top.get("version") {
             if ver != &Value::Num(1.0) {
-                err(&mut errors, "version", "unsupported config version (expected 1)");
+                err(
+                    &mut errors,
+                    "version",
+                    "unsupported config version (expected 1)",
+                );
             }
         }
         if let Some(sg) = top.get("savedGroups") {
             match sg {
                 Value::Obj(m) => b.saved_groups = Some(m),
-                _ => err(&mut errors, "savedGroups", "expected an object of group name → list of ids"),
+                _ => err(
+                    &mut errors,
+                    "savedGroups",
+                    "expected an object of group name → list of ids",
+                ),
             }
         }
         if let Some(s) = top.get("session") {
@@ -251,25 +259,60 @@ fn build_index(cfg: &mut Config) {
         }
         let r = ri as u32;
         match &rule.trigger {
-            Trigger::Event(m) => add(&mut cfg.index, &mut cfg.any, m, Hook { rule: r, role: Role::Trigger }),
+            Trigger::Event(m) => add(
+                &mut cfg.index,
+                &mut cfg.any,
+                m,
+                Hook {
+                    rule: r,
+                    role: Role::Trigger,
+                },
+            ),
             Trigger::Count { matcher, .. } => add(
                 &mut cfg.index,
                 &mut cfg.any,
                 matcher,
-                Hook { rule: r, role: Role::Trigger },
+                Hook {
+                    rule: r,
+                    role: Role::Trigger,
+                },
             ),
             Trigger::Sequence { steps, .. } => {
                 for (si, m) in steps.iter().enumerate() {
-                    add(&mut cfg.index, &mut cfg.any, m, Hook { rule: r, role: Role::Step(si as u8) });
+                    add(
+                        &mut cfg.index,
+                        &mut cfg.any,
+                        m,
+                        Hook {
+                            rule: r,
+                            role: Role::Step(si as u8),
+                        },
+                    );
                 }
             }
             Trigger::Absence { after, absent, .. } => {
                 // Cancels are hooked first so an event that both cancels and re-arms
                 // (a new page view for `dwell`) ends the old wait before starting a new one.
                 for (ai, m) in absent.iter().enumerate() {
-                    add(&mut cfg.index, &mut cfg.any, m, Hook { rule: r, role: Role::Absent(ai as u8) });
+                    add(
+                        &mut cfg.index,
+                        &mut cfg.any,
+                        m,
+                        Hook {
+                            rule: r,
+                            role: Role::Absent(ai as u8),
+                        },
+                    );
                 }
-                add(&mut cfg.index, &mut cfg.any, after, Hook { rule: r, role: Role::After });
+                add(
+                    &mut cfg.index,
+                    &mut cfg.any,
+                    after,
+                    Hook {
+                        rule: r,
+                        role: Role::After,
+                    },
+                );
                 cfg.timed.push(r);
             }
             Trigger::Idle { .. } => cfg.timed.push(r),
@@ -394,11 +437,7 @@ impl<'a> Builder<'a> {
                 Value::Null
             }
         };
-        let fingerprint = o
-            .map
-            .get("trigger")
-            .map(fingerprint)
-            .unwrap_or_default();
+        let fingerprint = o.map.get("trigger").map(fingerprint).unwrap_or_default();
         o.finish(errors);
         Some(Rule {
             id: id?,
@@ -499,9 +538,18 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn required_duration(&mut self, o: &mut Obj, key: &'static str, errors: &mut Errors) -> Option<u64> {
+    fn required_duration(
+        &mut self,
+        o: &mut Obj,
+        key: &'static str,
+        errors: &mut Errors,
+    ) -> Option<u64> {
         if !o.has(key) {
-            err(errors, &o.at(key), "required: a duration such as \"30s\" or \"10m\"");
+            err(
+                errors,
+                &o.at(key),
+                "required: a duration such as \"30s\" or \"10m\"",
+            );
             let _ = o.get(key);
             return None;
         }
@@ -554,7 +602,10 @@ impl<'a> Builder<'a> {
                 err(
                     errors,
                     path,
-                    format!("expected exactly one trigger kind, found {}", many.join(" and ")),
+                    format!(
+                        "expected exactly one trigger kind, found {}",
+                        many.join(" and ")
+                    ),
                 );
                 return None;
             }
@@ -572,7 +623,11 @@ impl<'a> Builder<'a> {
                     .get("sequence")
                     .map(|s| self.matchers(s, &sp, errors))
                     .unwrap_or_default();
-                if steps.len() < 2 && o.map.get("sequence").is_some_and(|s| s.as_array().is_some_and(|a| !a.is_empty())) {
+                if steps.len() < 2
+                    && o.map
+                        .get("sequence")
+                        .is_some_and(|s| s.as_array().is_some_and(|a| !a.is_empty()))
+                {
                     err(errors, &sp, "expected at least two steps");
                 }
                 let within = self.required_duration(&mut o, "within", errors);
@@ -696,7 +751,9 @@ impl<'a> Builder<'a> {
             }
             "scroll" => {
                 let sp = o.at("scroll");
-                let pct = o.get("scroll").and_then(|p| whole_number(p, &sp, 1.0, 100.0, errors));
+                let pct = o
+                    .get("scroll")
+                    .and_then(|p| whole_number(p, &sp, 1.0, 100.0, errors));
                 let pct = pct? as u8;
                 if !self.watch.scroll.contains(&pct) {
                     self.watch.scroll.push(pct);

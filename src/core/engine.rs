@@ -24,7 +24,9 @@ pub const ACTIVE_GAP_MS: u64 = 30_000;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Signal {
     /// A page view (initial load or SPA navigation). `page` holds url, path, query, …
-    PageView { page: Value },
+    PageView {
+        page: Value,
+    },
     /// A named event: built-in (click, exit_intent, …) or from `track()`.
     /// `targets` are the ids of watched selectors the event's element matched.
     Event {
@@ -35,7 +37,9 @@ pub enum Signal {
     /// Pointer, key, scroll or touch activity: resets idle.
     Activity,
     /// The maximum scroll depth of this page, in percent (coalesced by the caller).
-    Scroll { depth: f64 },
+    Scroll {
+        depth: f64,
+    },
     /// The tab became hidden / visible.
     Hidden,
     Visible,
@@ -355,7 +359,11 @@ impl Engine {
             Signal::Activity => self.touch_session(now, true),
             Signal::Scroll { depth } => {
                 self.touch_session(now, true);
-                let depth = if depth.is_finite() { depth.clamp(0.0, 100.0) } else { 0.0 };
+                let depth = if depth.is_finite() {
+                    depth.clamp(0.0, 100.0)
+                } else {
+                    0.0
+                };
                 if depth > self.max_scroll {
                     self.max_scroll = depth;
                     let crossed: Vec<u8> = self
@@ -376,7 +384,13 @@ impl Engine {
             Signal::Hidden => {
                 if self.hidden_since.is_none() {
                     self.hidden_since = Some(now);
-                    self.dispatch(events::TAB_HIDDEN, &Value::Obj(Map::new()), &[], now, &mut out);
+                    self.dispatch(
+                        events::TAB_HIDDEN,
+                        &Value::Obj(Map::new()),
+                        &[],
+                        now,
+                        &mut out,
+                    );
                 }
             }
             Signal::Visible => {
@@ -408,7 +422,14 @@ impl Engine {
         out
     }
 
-    fn dispatch(&mut self, name: &str, props: &Value, targets: &[u16], now: u64, out: &mut Vec<Decision>) {
+    fn dispatch(
+        &mut self,
+        name: &str,
+        props: &Value,
+        targets: &[u16],
+        now: u64,
+        out: &mut Vec<Decision>,
+    ) {
         let eid = self.cfg.event_id(name);
         if eid.is_none() && self.cfg.any.is_empty() {
             return;
@@ -476,9 +497,9 @@ impl Engine {
                         None => {
                             if groups.len() >= MAX_GROUPS {
                                 // Evict the group touched longest ago.
-                                if let Some(old) = (0..groups.len())
-                                    .min_by_key(|i| groups.get(*i).and_then(|g| g.1.last()).copied())
-                                {
+                                if let Some(old) = (0..groups.len()).min_by_key(|i| {
+                                    groups.get(*i).and_then(|g| g.1.last()).copied()
+                                }) {
                                     groups.remove(old);
                                 }
                             }
@@ -500,7 +521,11 @@ impl Engine {
                         fire(rule, r, Some(name), props.clone(), &ctx, status, out);
                     }
                 }
-                Trigger::Sequence { steps, within, same } => {
+                Trigger::Sequence {
+                    steps,
+                    within,
+                    same,
+                } => {
                     if done.contains(&hook.rule) {
                         continue;
                     }
@@ -508,7 +533,10 @@ impl Engine {
                     let Some(Progress::Sequence(partials)) = prog else {
                         continue;
                     };
-                    let hit: Vec<bool> = steps.iter().map(|m| matches(m, eid, targets, &ctx)).collect();
+                    let hit: Vec<bool> = steps
+                        .iter()
+                        .map(|m| matches(m, eid, targets, &ctx))
+                        .collect();
                     let key = key_of(same, &ctx);
                     partials.retain(|p| now.saturating_sub(p.start) <= *within);
                     let mut completed: Option<Value> = None;
@@ -606,7 +634,12 @@ impl Engine {
                 continue;
             };
             match (&rule.trigger, prog) {
-                (Trigger::Absence { inactive, within, .. }, Some(Progress::Absence(pending))) => {
+                (
+                    Trigger::Absence {
+                        inactive, within, ..
+                    },
+                    Some(Progress::Absence(pending)),
+                ) => {
                     let mut due: Vec<Pending> = Vec::new();
                     let quiet_until = if *inactive {
                         state.session.last_activity.saturating_add(*within)
@@ -721,7 +754,10 @@ impl Engine {
         m.insert(
             "session",
             obj([
-                ("duration", Value::Num(now.saturating_sub(st.session.start) as f64)),
+                (
+                    "duration",
+                    Value::Num(now.saturating_sub(st.session.start) as f64),
+                ),
                 ("pageViews", Value::Num(st.session.page_views as f64)),
                 ("activeTime", Value::Num(st.session.active_ms as f64)),
                 ("events", Value::Num(st.session.events as f64)),
@@ -731,8 +767,14 @@ impl Engine {
             "behavior",
             obj([
                 ("scrollDepth", Value::Num(self.max_scroll)),
-                ("dwell", Value::Num(now.saturating_sub(self.page_start) as f64)),
-                ("idle", Value::Num(now.saturating_sub(self.idle_base) as f64)),
+                (
+                    "dwell",
+                    Value::Num(now.saturating_sub(self.page_start) as f64),
+                ),
+                (
+                    "idle",
+                    Value::Num(now.saturating_sub(self.idle_base) as f64),
+                ),
                 ("hidden", Value::Bool(self.hidden_since.is_some())),
             ]),
         );
@@ -743,12 +785,18 @@ impl Engine {
         if id == ANY {
             return "*";
         }
-        self.names.get(id as usize).map(String::as_str).unwrap_or("?")
+        self.names
+            .get(id as usize)
+            .map(String::as_str)
+            .unwrap_or("?")
     }
 
     fn describe_matcher(&self, m: &Matcher) -> String {
         let mut s = String::from(self.event_name(m.event));
-        if let Some(sel) = m.selector.and_then(|i| self.cfg.watch.selectors.get(i as usize)) {
+        if let Some(sel) = m
+            .selector
+            .and_then(|i| self.cfg.watch.selectors.get(i as usize))
+        {
             s.push_str(" on ");
             s.push_str(sel);
         }
@@ -806,7 +854,9 @@ impl Engine {
             Some(Progress::Count(groups)) => Value::Arr(
                 groups
                     .iter()
-                    .map(|(k, ts)| obj([("group", k.clone()), ("count", Value::Num(ts.len() as f64))]))
+                    .map(|(k, ts)| {
+                        obj([("group", k.clone()), ("count", Value::Num(ts.len() as f64))])
+                    })
                     .collect(),
             ),
             Some(Progress::Sequence(ps)) => Value::Arr(
@@ -821,7 +871,12 @@ impl Engine {
             ),
             Some(Progress::Absence(ps)) => Value::Arr(
                 ps.iter()
-                    .map(|p| obj([("deadline", Value::Num(p.deadline as f64)), ("key", p.key.clone())]))
+                    .map(|p| {
+                        obj([
+                            ("deadline", Value::Num(p.deadline as f64)),
+                            ("key", p.key.clone()),
+                        ])
+                    })
                     .collect(),
             ),
             Some(Progress::Idle(f)) => obj([
@@ -845,7 +900,10 @@ impl Engine {
         let (last, at) = match status.last {
             Outcome::Never => ("never triggered", Value::Null),
             Outcome::Fired(t) => ("fired", Value::Num(t as f64)),
-            Outcome::Blocked(t) => ("triggered, but the condition did not hold", Value::Num(t as f64)),
+            Outcome::Blocked(t) => (
+                "triggered, but the condition did not hold",
+                Value::Num(t as f64),
+            ),
         };
         let mut summary = String::from(if !rule.enabled { "disabled" } else { last });
         if let Some(f) = &failure {
@@ -862,11 +920,16 @@ impl Engine {
             ("fired", Value::Num(status.fired as f64)),
             ("blocked", Value::Num(status.blocked as f64)),
             ("conditionHoldsNow", Value::Bool(failure.is_none())),
-            ("conditionFailure", failure.map(Value::Str).unwrap_or_default()),
+            (
+                "conditionFailure",
+                failure.map(Value::Str).unwrap_or_default(),
+            ),
             ("progress", progress),
             (
                 "nextDeadline",
-                self.rule_deadline(r).map(|d| Value::Num(d as f64)).unwrap_or_default(),
+                self.rule_deadline(r)
+                    .map(|d| Value::Num(d as f64))
+                    .unwrap_or_default(),
             ),
             ("summary", Value::Str(summary)),
         ]))
@@ -874,8 +937,16 @@ impl Engine {
 
     /// When a timed rule next needs the clock: its earliest wait, or the idle deadline.
     fn rule_deadline(&self, r: usize) -> Option<u64> {
-        match (self.cfg.rules.get(r).map(|x| &x.trigger), self.progress.get(r)) {
-            (Some(Trigger::Absence { inactive, within, .. }), Some(Some(Progress::Absence(p)))) => {
+        match (
+            self.cfg.rules.get(r).map(|x| &x.trigger),
+            self.progress.get(r),
+        ) {
+            (
+                Some(Trigger::Absence {
+                    inactive, within, ..
+                }),
+                Some(Some(Progress::Absence(p))),
+            ) => {
                 let quiet = if *inactive {
                     self.state.session.last_activity.saturating_add(*within)
                 } else {
@@ -903,7 +974,10 @@ fn fire(
     out: &mut Vec<Decision>,
 ) {
     let ok = {
-        let c = Ctx { props: &props, ..*ctx };
+        let c = Ctx {
+            props: &props,
+            ..*ctx
+        };
         rule.cond.eval(&c)
     };
     let Some(st) = status.get_mut(r) else {
@@ -939,5 +1013,5 @@ fn merge(into: &mut Value, from: &Value) {
 
 fn sort(out: &mut [Decision]) {
     // Stable: equal priorities keep time and rule order.
-    out.sort_by(|a, b| b.priority.cmp(&a.priority));
+    out.sort_by_key(|d| core::cmp::Reverse(d.priority));
 }

@@ -52,26 +52,28 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let w = b.len() + 1;
     let mut d = vec![0usize; (a.len() + 1) * w];
-    let at = |i: usize, j: usize| i * w + j;
+    let get = |d: &[usize], i: usize, j: usize| d.get(i * w + j).copied().unwrap_or(usize::MAX / 2);
     for i in 0..=a.len() {
-        d[at(i, 0)] = i;
-    }
-    for j in 0..=b.len() {
-        d[at(0, j)] = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[at(i - 1, j)] + 1)
-                .min(d[at(i, j - 1)] + 1)
-                .min(d[at(i - 1, j - 1)] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[at(i - 2, j - 2)] + 1);
+        for j in 0..=b.len() {
+            let v = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let (ca, cb) = (a.get(i - 1), b.get(j - 1));
+                let cost = usize::from(ca != cb);
+                let mut v = (get(&d, i - 1, j) + 1)
+                    .min(get(&d, i, j - 1) + 1)
+                    .min(get(&d, i - 1, j - 1) + cost);
+                if i > 1 && j > 1 && ca == b.get(j - 2) && a.get(i - 2) == cb {
+                    v = v.min(get(&d, i - 2, j - 2) + 1);
+                }
+                v
+            };
+            if let Some(slot) = d.get_mut(i * w + j) {
+                *slot = v;
             }
-            d[at(i, j)] = v;
         }
     }
-    d[at(a.len(), b.len())]
+    get(&d, a.len(), b.len())
 }
 
 /// The closest candidate within a small edit distance (case-insensitive).
@@ -169,13 +171,25 @@ impl<'a> Obj<'a> {
     }
 
     /// A whole number in `[min, max]`.
-    pub fn whole(&mut self, key: &'static str, min: f64, max: f64, errors: &mut Errors) -> Option<f64> {
+    pub fn whole(
+        &mut self,
+        key: &'static str,
+        min: f64,
+        max: f64,
+        errors: &mut Errors,
+    ) -> Option<f64> {
         let path = self.at(key);
         let v = self.get(key)?;
         whole_number(v, &path, min, max, errors)
     }
 
-    pub fn number(&mut self, key: &'static str, min: f64, max: f64, errors: &mut Errors) -> Option<f64> {
+    pub fn number(
+        &mut self,
+        key: &'static str,
+        min: f64,
+        max: f64,
+        errors: &mut Errors,
+    ) -> Option<f64> {
         let path = self.at(key);
         match self.get(key)? {
             Value::Num(n) if n.is_finite() && *n >= min && *n <= max => Some(*n),
@@ -284,26 +298,22 @@ pub fn parse_duration(v: &Value) -> Result<u64, String> {
             if s.starts_with('-') {
                 return Err("expected a duration that is not negative".into());
             }
-            let b = s.as_bytes();
-            if b.is_empty() {
+            if s.is_empty() {
                 return Err(bad());
             }
-            let mut i = 0;
+            let mut rest = s;
             let mut total = 0.0f64;
-            while i < b.len() {
-                let start = i;
-                while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
-                    i += 1;
-                }
-                let num: f64 = s
-                    .get(start..i)
-                    .and_then(|t| t.parse().ok())
-                    .ok_or_else(bad)?;
-                let ustart = i;
-                while i < b.len() && b[i].is_ascii_alphabetic() {
-                    i += 1;
-                }
-                let unit = match s.get(ustart..i).unwrap_or("") {
+            while !rest.is_empty() {
+                let num_len = rest
+                    .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                    .unwrap_or(rest.len());
+                let (num, tail) = rest.split_at(num_len);
+                let num: f64 = num.parse().map_err(|_| bad())?;
+                let unit_len = tail
+                    .find(|c: char| !c.is_ascii_alphabetic())
+                    .unwrap_or(tail.len());
+                let (unit, tail) = tail.split_at(unit_len);
+                let unit = match unit {
                     "ms" => 1.0,
                     "s" | "sec" => 1_000.0,
                     "m" | "min" => 60_000.0,
@@ -313,9 +323,7 @@ pub fn parse_duration(v: &Value) -> Result<u64, String> {
                     _ => return Err(bad()),
                 };
                 total += num * unit;
-                while i < b.len() && b[i] == b' ' {
-                    i += 1;
-                }
+                rest = tail.trim_start();
             }
             total.round()
         }
@@ -352,8 +360,14 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(did_you_mean("priorty", &["id", "priority", "trigger"]), Some("priority"));
-        assert_eq!(did_you_mean("Trigger", &["id", "priority", "trigger"]), Some("trigger"));
+        assert_eq!(
+            did_you_mean("priorty", &["id", "priority", "trigger"]),
+            Some("priority")
+        );
+        assert_eq!(
+            did_you_mean("Trigger", &["id", "priority", "trigger"]),
+            Some("trigger")
+        );
         assert_eq!(did_you_mean("zzzzzz", &["id", "priority"]), None);
         assert_eq!(did_you_mean("idel", &["idle", "dwell"]), Some("idle"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);

@@ -194,7 +194,9 @@ impl State {
             let id = vis.get("id").and_then(Value::as_str).unwrap_or("");
             let valid_id = !id.is_empty()
                 && id.len() <= 64
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             match (
                 valid_id,
                 time(vis.get("first"), now),
@@ -371,7 +373,10 @@ mod tests {
         }
         let (back, repaired) = State::from_value(&v, 10_000);
         assert!(repaired);
-        assert_eq!(back.visitor.first_seen, 10_000, "future timestamp clamped to now");
+        assert_eq!(
+            back.visitor.first_seen, 10_000,
+            "future timestamp clamped to now"
+        );
         assert_eq!(back.session, Session::default());
     }
 

@@ -149,7 +149,9 @@ impl Value {
     pub fn strip_forbidden_keys(&mut self) {
         match self {
             Value::Obj(m) => {
-                m.0.retain(|(k, _)| !matches!(k.as_str(), "__proto__" | "constructor" | "prototype"));
+                m.0.retain(|(k, _)| {
+                    !matches!(k.as_str(), "__proto__" | "constructor" | "prototype")
+                });
                 for (_, v) in m.0.iter_mut() {
                     v.strip_forbidden_keys();
                 }
@@ -185,34 +187,11 @@ pub fn num_to_string(n: f64) -> String {
         return if n > 0.0 { "Infinity" } else { "-Infinity" }.into();
     }
     if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
-        return itoa(n as i64);
+        return (n as i64).to_string();
     }
     let mut s = String::new();
     let _ = fmt::Write::write_fmt(&mut s, format_args!("{n}"));
     s
-}
-
-fn itoa(mut v: i64) -> String {
-    if v == 0 {
-        return "0".into();
-    }
-    let neg = v < 0;
-    let mut buf = [0u8; 24];
-    let mut i = buf.len();
-    while v != 0 {
-        let d = (v % 10).unsigned_abs() as u8;
-        i -= 1;
-        buf[i] = b'0' + d;
-        v /= 10;
-    }
-    let mut out = String::with_capacity(buf.len() - i + 1);
-    if neg {
-        out.push('-');
-    }
-    for &b in &buf[i..] {
-        out.push(b as char);
-    }
-    out
 }
 
 impl From<&str> for Value {
@@ -347,7 +326,10 @@ mod tests {
     #[test]
     fn paths_walk_objects_and_arrays() {
         let v: Value = serde_json::from_str(r#"{"a":{"b":[10,{"c":"x"}]}}"#).unwrap();
-        assert_eq!(v.get_path(&["a", "b", "1", "c"]), Some(&Value::Str("x".into())));
+        assert_eq!(
+            v.get_path(&["a", "b", "1", "c"]),
+            Some(&Value::Str("x".into()))
+        );
         assert_eq!(v.get_path(&["a", "b", "0"]), Some(&Value::Num(10.0)));
         assert_eq!(v.get_path(&["a", "zz"]), None);
     }
@@ -356,6 +338,9 @@ mod tests {
     fn round_trips_through_serde_json() {
         let src = r#"{"z":1,"a":[true,null,"s",1.5]}"#;
         let v: Value = serde_json::from_str(src).unwrap();
-        assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"z":1.0,"a":[true,null,"s",1.5]}"#);
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"z":1.0,"a":[true,null,"s",1.5]}"#
+        );
     }
 }

@@ -69,7 +69,9 @@ impl Store {
         }
         if st.set_item(&self.key, &text).is_err() {
             self.failed = true;
-            super::runtime::warn("localStorage write failed; keeping state in memory for this page");
+            super::runtime::warn(
+                "localStorage write failed; keeping state in memory for this page",
+            );
             return;
         }
         self.last = text;

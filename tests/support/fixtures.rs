@@ -116,10 +116,7 @@ pub fn replay(fixture: &Value, regex: &dyn RegexFactory) -> Outcome {
                 .collect();
             Some(Signal::Event {
                 name: ev.clone(),
-                props: step
-                    .get("props")
-                    .cloned()
-                    .unwrap_or(Value::Obj(Map::new())),
+                props: step.get("props").cloned().unwrap_or(Value::Obj(Map::new())),
                 targets,
             })
         } else if step.get("activity").is_some() {
@@ -174,7 +171,10 @@ pub fn replay(fixture: &Value, regex: &dyn RegexFactory) -> Outcome {
     for (i, (exp, (_, got))) in expected.iter().zip(&decisions).enumerate() {
         let want_rule = exp.get("rule").and_then(Value::as_str).unwrap_or("");
         if got.rule_id != want_rule {
-            problems.push(format!("decision {i}: expected rule {want_rule}, got {}", got.rule_id));
+            problems.push(format!(
+                "decision {i}: expected rule {want_rule}, got {}",
+                got.rule_id
+            ));
         }
         if let Some(at) = exp.get("at") {
             let want = start + num(Some(at));
