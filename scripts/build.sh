@@ -3,13 +3,15 @@
 # pkg/cuekit.d.ts), then a size report.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# node_modules/.bin first: wasm-pack must find binaryen's wasm-opt from npm (see setup.sh),
+# not an older one on the system.
+export PATH="$PWD/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 # scripts/test.sh and scripts/start.sh run setup themselves and set CUEKIT_SETUP_DONE=1.
 if [ "${CUEKIT_SETUP_DONE:-0}" != 1 ]; then
 	SETUP_SKIP_BROWSER=1 bash scripts/setup.sh
 fi
 
-echo "[build] wasm-pack build --release --target web --out-dir pkg --out-name cuekit"
+echo "[build] wasm-pack build --release --target web --out-dir pkg --out-name cuekit ($(wasm-opt --version))"
 wasm-pack build --release --target web --out-dir pkg --out-name cuekit
 node scripts/size.mjs

@@ -83,6 +83,12 @@ async function handle(root, req, res) {
   try {
     info = await stat(file);
     if (info.isDirectory()) {
+      const { pathname, search } = new URL(req.url ?? '/', 'http://localhost');
+      if (!pathname.endsWith('/')) {
+        // So that the page's relative URLs resolve inside the folder.
+        res.writeHead(301, { Location: `${pathname}/${search}`, 'Cache-Control': 'no-store' });
+        return res.end();
+      }
       file = join(file, 'index.html');
       info = await stat(file);
     }

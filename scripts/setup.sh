@@ -120,7 +120,7 @@ want_wb="${CUEKIT_WASM_BINDGEN_VERSION:-$lock_wb_version}"
 wb_installed_version() {
 	# Prints the installed wasm-bindgen CLI version, or nothing. Both binaries come from
 	# the same crate; the test runner must be there too.
-	have wasm-bindgen && have wasm-bindgen-test-runner || return 0
+	if ! have wasm-bindgen || ! have wasm-bindgen-test-runner; then return 0; fi
 	wasm-bindgen --version 2>/dev/null | awk '{ print $2 }'
 }
 have_wb=$(wb_installed_version)
@@ -168,12 +168,22 @@ need_root_msg() {
 	fi
 }
 
-# wasm-opt (binaryen): wasm-pack runs it from PATH for release builds.
-if ! have wasm-opt; then
-	installing "wasm-opt (apt: binaryen)"
-	apt_install binaryen || fail wasm-opt "not installed" "$(need_root_msg binaryen)"
+# wasm-opt: wasm-pack runs the first one on PATH for release builds. scripts/build.sh puts
+# node_modules/.bin first, so it is the npm package "binaryen" (a devDependency). Debian's
+# binaryen (v108) is too old: it exports the wrong table for wasm-bindgen's externref
+# table, and the release build then fails at init ("WebAssembly.Table.set(): Argument 1
+# is invalid for table").
+WASM_OPT_MIN=116
+WASM_OPT=node_modules/.bin/wasm-opt
+[ -x "$WASM_OPT" ] ||
+	fail wasm-opt "$WASM_OPT is missing" "Add the npm package binaryen to devDependencies and run npm ci"
+wasm_opt_version=$("$WASM_OPT" --version 2>/dev/null | awk '{ print $3 }') ||
+	fail wasm-opt "$WASM_OPT --version does not run" "Delete node_modules and run npm ci"
+if ! [ "${wasm_opt_version:-0}" -ge "$WASM_OPT_MIN" ] 2>/dev/null; then
+	fail wasm-opt "version ${wasm_opt_version:-unknown} is older than $WASM_OPT_MIN" \
+		"Raise the binaryen devDependency in package.json and run npm install"
 fi
-ok wasm-opt "$(wasm-opt --version 2>/dev/null | head -n 1)"
+ok wasm-opt "version $wasm_opt_version, npm binaryen"
 
 # brotli CLI: handy for measuring by hand; scripts/size.mjs does not need it.
 if ! have brotli; then
@@ -194,8 +204,9 @@ else
 		installing "chromium and chromedriver (apt: chromium chromium-driver)"
 		apt_install chromium chromium-driver ||
 			fail chromium "$CHROMIUM or $CHROMEDRIVER is missing" "$(need_root_msg chromium chromium-driver)"
-		[ -x "$CHROMIUM" ] && [ -x "$CHROMEDRIVER" ] ||
+		if [ ! -x "$CHROMIUM" ] || [ ! -x "$CHROMEDRIVER" ]; then
 			fail chromium "installed, but $CHROMIUM or $CHROMEDRIVER is still missing" "Check the chromium packages of this distribution"
+		fi
 	fi
 	chromium_version=$("$CHROMIUM" --version 2>/dev/null | head -n 1) || chromium_version="version unknown"
 	chromedriver_version=$("$CHROMEDRIVER" --version 2>/dev/null | awk '{ print $2 }') || chromedriver_version="unknown"

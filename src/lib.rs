@@ -25,11 +25,12 @@ pub mod api {
 
     use wasm_bindgen::prelude::*;
 
-    use crate::core::config::compile;
+    use crate::core::config::{compile, Config};
     use crate::core::engine::{Engine, Signal};
     use crate::core::reader::ConfigError;
     use crate::core::value::{obj, Value};
     use crate::web::convert::{from_js, from_js_data, to_js};
+    use crate::web::listeners::{check_selectors, Listeners};
     use crate::web::regex::JsRegex;
     use crate::web::runtime::{self, Runtime, Shared};
     use crate::web::storage::{random_id, Store};
@@ -64,15 +65,9 @@ pub mod api {
     /// `{path, message}`.
     #[wasm_bindgen]
     pub fn validate(config: JsValue) -> JsValue {
-        let errors = match from_js(&config) {
-            Err(e) => vec![ConfigError {
-                path: String::new(),
-                message: e,
-            }],
-            Ok(v) => match compile(&v, &JsRegex) {
-                Ok(_) => Vec::new(),
-                Err(errs) => errs,
-            },
+        let errors = match compile_checked(&config) {
+            Ok(_) => Vec::new(),
+            Err(errs) => errs,
         };
         to_js(&errors_value(&errors))
     }
@@ -81,16 +76,32 @@ pub mod api {
     #[wasm_bindgen]
     pub struct Cuekit {
         rt: Shared,
-        store: Rc<RefCell<Store>>,
+        listeners: RefCell<Option<Listeners>>,
     }
 
-    /// Validates and compiles `config`, restores the visitor's state and records the
-    /// page view. Throws (an `Error` listing every problem by path) only for a bad config.
+    /// Validates and compiles `config`: every problem, including selectors the browser
+    /// cannot parse.
+    fn compile_checked(config: &JsValue) -> Result<(Value, Config), Vec<ConfigError>> {
+        let v = from_js(config).map_err(|e| {
+            vec![ConfigError {
+                path: String::new(),
+                message: e,
+            }]
+        })?;
+        let cfg = compile(&v, &JsRegex)?;
+        let errors = check_selectors(&cfg.watch);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok((v, cfg))
+    }
+
+    /// Validates and compiles `config`, restores the visitor's state, attaches the
+    /// listeners and records the page view. Throws (an `Error` listing every problem by
+    /// path) only for a bad config.
     #[wasm_bindgen]
     pub fn create(config: JsValue) -> Result<Cuekit, JsError> {
-        let v =
-            from_js(&config).map_err(|e| JsError::new(&format!("cuekit: invalid config: {e}")))?;
-        let cfg = compile(&v, &JsRegex).map_err(|errs| JsError::new(&error_text(&errs)))?;
+        let (v, cfg) = compile_checked(&config).map_err(|errs| JsError::new(&error_text(&errs)))?;
         let prefix = v
             .get("storageKey")
             .and_then(Value::as_str)
@@ -102,11 +113,20 @@ pub mod api {
         if repaired {
             runtime::warn("stored state was partly unreadable and has been reset");
         }
+        let watch = cfg.watch.clone();
         let engine = Engine::new(cfg, state, &random_id(), t);
-        let rt = Runtime::new(engine);
+        let rt = Runtime::new(engine, store);
+        let weak = Rc::downgrade(&rt);
+        let listeners = Listeners::attach(&rt, watch, move || {
+            if let Some(rt) = weak.upgrade() {
+                if let Ok(mut rt) = rt.try_borrow_mut() {
+                    rt.persist(true);
+                }
+            }
+        });
         let ck = Cuekit {
             rt,
-            store: Rc::new(RefCell::new(store)),
+            listeners: RefCell::new(Some(listeners)),
         };
         runtime::dispatch(
             &ck.rt,
@@ -114,23 +134,14 @@ pub mod api {
                 page: page::current(),
             },
         );
-        ck.persist();
         Ok(ck)
     }
 
     #[wasm_bindgen]
     impl Cuekit {
         fn persist(&self) {
-            let Ok(mut rt) = self.rt.try_borrow_mut() else {
-                return;
-            };
-            if rt.destroyed || !rt.engine.take_dirty() {
-                return;
-            }
-            let state = rt.engine.export_state();
-            drop(rt);
-            if let Ok(mut store) = self.store.try_borrow_mut() {
-                store.save(&state);
+            if let Ok(mut rt) = self.rt.try_borrow_mut() {
+                rt.persist(false);
             }
         }
 
@@ -228,10 +239,13 @@ pub mod api {
             ]))
         }
 
-        /// Stops everything: timer, handlers. Saves the state first.
+        /// Removes every listener, observer, timer and handler; saves the state first.
         pub fn destroy(&self) {
-            self.persist();
+            if let Ok(mut l) = self.listeners.try_borrow_mut() {
+                l.take();
+            }
             if let Ok(mut rt) = self.rt.try_borrow_mut() {
+                rt.persist(true);
                 rt.shutdown();
             }
         }

@@ -11,6 +11,7 @@
 //! leading `(?i)`: regex-lite understands it, the browser factory turns it into the `i`
 //! flag.
 
+use super::reader::{did_you_mean, index, is_forbidden_key, join};
 use super::regex::{Matcher, RegexFactory};
 use super::value::{num_to_string, Map, Value};
 use core::cmp::Ordering;
@@ -42,6 +43,13 @@ pub trait Attributes {
 impl Attributes for Value {
     fn lookup(&self, path: &AttrPath) -> Option<Cow<'_, Value>> {
         lookup_in(self, &path.segs)
+    }
+}
+
+impl Attributes for Map {
+    fn lookup(&self, path: &AttrPath) -> Option<Cow<'_, Value>> {
+        let (first, rest) = path.segs.split_first()?;
+        lookup_in(self.get(first)?, rest)
     }
 }
 
@@ -159,12 +167,11 @@ const EQ: u8 = 2;
 const GT: u8 = 4;
 
 /// Value-level operators, most common first (the order breaks did-you-mean ties).
-/// The last three are only valid at the top of a condition.
 #[rustfmt::skip]
-const OPERATORS: [&str; 30] = [
+const OPERATORS: [&str; 27] = [
     "$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$regex", "$not",
     "$all", "$elemMatch", "$size", "$type", "$ini", "$nini", "$alli", "$regexi", "$veq", "$vne",
-    "$vgt", "$vgte", "$vlt", "$vlte", "$inGroup", "$notInGroup", "$and", "$or", "$nor",
+    "$vgt", "$vgte", "$vlt", "$vlte", "$inGroup", "$notInGroup",
 ];
 const TYPES: [&str; 6] = ["string", "number", "boolean", "object", "array", "null"];
 const MAX_DEPTH: u32 = 48;
@@ -424,7 +431,7 @@ impl Compiler<'_> {
                         "$not: the negated condition matched",
                     ),
                     _ => {
-                        if let Some(bad) = k.split('.').find(|s| forbidden(s)) {
+                        if let Some(bad) = k.split('.').find(|s| is_forbidden_key(s)) {
                             self.err(&p, format!("\"{bad}\" is not allowed in a path"));
                         }
                         Node::Field(AttrPath::new(k), x.clone(), self.test(x, &p, false))
@@ -445,7 +452,7 @@ impl Compiler<'_> {
             Value::Arr(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, c)| self.node(c, &format!("{path}[{i}]")))
+                .map(|(i, c)| self.node(c, &index(path, i)))
                 .collect(),
             _ => {
                 self.err(path, format!("{op} needs an array of conditions"));
@@ -488,7 +495,7 @@ impl Compiler<'_> {
         match v {
             Value::Obj(m) => m.iter().for_each(|(k, x)| {
                 let p = join(path, k);
-                if forbidden(k) {
+                if is_forbidden_key(k) {
                     self.err(&p, format!("\"{k}\" is not allowed"));
                 }
                 self.check_keys(x, &p);
@@ -496,7 +503,7 @@ impl Compiler<'_> {
             Value::Arr(a) => a
                 .iter()
                 .enumerate()
-                .for_each(|(i, x)| self.check_keys(x, &format!("{path}[{i}]"))),
+                .for_each(|(i, x)| self.check_keys(x, &index(path, i))),
             _ => {}
         }
     }
@@ -562,7 +569,7 @@ impl Compiler<'_> {
                     let tests = a
                         .iter()
                         .enumerate()
-                        .map(|(i, e)| self.test(e, &format!("{path}[{i}]"), ci))
+                        .map(|(i, e)| self.test(e, &index(path, i), ci))
                         .collect();
                     Op::All(tests)
                 }
@@ -618,54 +625,25 @@ impl Compiler<'_> {
                 }
                 _ => bad(self, "a version string"),
             },
+            "$and" | "$or" | "$nor" => {
+                self.err(
+                    path,
+                    format!(
+                        "{k} is only allowed at the top of a condition, next to attribute paths"
+                    ),
+                );
+                Op::Fail
+            }
             _ => {
-                let mut msg = format!("unknown operator \"{k}\"");
-                let best = OPERATORS
-                    .iter()
-                    .map(|o| (distance(k, o), *o))
-                    .min_by_key(|(d, _)| *d);
-                if let Some((d, o)) = best.filter(|(d, _)| *d <= 2) {
-                    msg = if d == 0 {
-                        format!("{k} is only allowed at the top of a condition, next to attribute paths")
-                    } else {
-                        format!("{msg} (did you mean \"{o}\"?)")
-                    };
-                }
+                let msg = match did_you_mean(k, &OPERATORS) {
+                    Some(o) => format!("unknown operator \"{k}\" (did you mean \"{o}\"?)"),
+                    None => format!("unknown operator \"{k}\""),
+                };
                 self.err(path, msg);
                 Op::Fail
             }
         }
     }
-}
-
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.into()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
-fn forbidden(key: &str) -> bool {
-    matches!(key, "__proto__" | "constructor" | "prototype")
-}
-
-/// Levenshtein distance over bytes (operators are ASCII).
-fn distance(a: &str, b: &str) -> usize {
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.bytes().enumerate() {
-        let (mut diag, mut left) = (i, i + 1);
-        for (cb, cell) in b.bytes().zip(row.iter_mut().skip(1)) {
-            let up = *cell;
-            left = (diag + usize::from(ca != cb)).min(up + 1).min(left + 1);
-            diag = up;
-            *cell = left;
-        }
-        if let Some(first) = row.first_mut() {
-            *first = i + 1;
-        }
-    }
-    row.last().copied().unwrap_or(0)
 }
 
 fn hit(mask: u8, ord: Option<Ordering>) -> bool {
@@ -884,7 +862,7 @@ mod tests {
         assert!(!c.eval(&json("{}")));
         let m = messages(&errors);
         let expect = [
-            "rules[2].if.page.path.$foo: unknown operator \"$foo\" (did you mean \"$not\"?)",
+            "rules[2].if.page.path.$foo: unknown operator \"$foo\"",
             "rules[2].if.page.path.$in: $in needs an array",
             "rules[2].if.$and[0]: a condition must be an object",
             "rules[2].if.a.__proto__: \"__proto__\" is not allowed in a path",
@@ -1014,5 +992,10 @@ mod tests {
             Some(&Value::Num(1.0))
         );
         assert!(v.lookup(&AttrPath::new("a.+0")).is_none());
+        let m = v.as_object().unwrap();
+        assert_eq!(
+            m.lookup(&AttrPath::new("a.0.b")).as_deref(),
+            Some(&Value::Num(1.0))
+        );
     }
 }

@@ -111,6 +111,29 @@ pub struct Watch {
     pub hover: Vec<u16>,
     /// Scroll-depth thresholds (percent) that emit `scroll_depth` events.
     pub scroll: Vec<u8>,
+    /// For each selector, the config path where it first appears (for selector errors).
+    pub selector_paths: Vec<String>,
+    /// Rage click: this many clicks within `rage_within` ms inside `rage_radius` px.
+    pub rage_clicks: u32,
+    pub rage_within: u64,
+    pub rage_radius: f64,
+    /// Exit intent is ignored for this long after the page starts.
+    pub exit_delay: u64,
+    /// Whether single-page-app navigation counts as page views.
+    pub spa: bool,
+}
+
+impl Watch {
+    fn with_defaults() -> Watch {
+        Watch {
+            rage_clicks: 3,
+            rage_within: 1_000,
+            rage_radius: 30.0,
+            exit_delay: 3_000,
+            spa: true,
+            ..Watch::default()
+        }
+    }
 }
 
 pub struct Config {
@@ -143,7 +166,6 @@ impl Config {
     }
 }
 
-const TOP_KEYS: &[&str] = &["rules", "session", "savedGroups", "version"];
 const DEFAULT_SCROLL: [u8; 4] = [25, 50, 75, 90];
 
 /// Validates and compiles a config. On failure, returns every problem found.
@@ -154,12 +176,11 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
         saved_groups: None,
         event_ids: HashMap::new(),
         selectors: Vec::new(),
-        watch: Watch::default(),
+        watch: Watch::with_defaults(),
     };
     let mut rules = Vec::new();
     let mut session_timeout = 30 * 60_000;
     if let Some(mut top) = Obj::new(v, "", &mut errors) {
-        let _ = TOP_KEYS;
         if let Some(ver) = top.get("version") {
             if ver != &Value::Num(1.0) {
                 err(
@@ -190,6 +211,14 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
                 }
                 so.finish(&mut errors);
             }
+        }
+        if let Some(sk) = top.string("storageKey", &mut errors) {
+            if sk.is_empty() || sk.len() > 64 {
+                err(&mut errors, "storageKey", "expected 1–64 characters");
+            }
+        }
+        if let Some(sig) = top.get("signals") {
+            b.signals(sig, &mut errors);
         }
         match top.get("rules") {
             None => err(&mut errors, "rules", "required: a list of rules"),
@@ -328,16 +357,6 @@ struct Builder<'a> {
     watch: Watch,
 }
 
-const RULE_KEYS: &[&str] = &[
-    "id",
-    "description",
-    "enabled",
-    "priority",
-    "trigger",
-    "if",
-    "action",
-];
-
 const TRIGGER_KINDS: &[&str] = &[
     "event", "sequence", "after", "count", "idle", "dwell", "hover", "visible", "scroll", "away",
 ];
@@ -368,8 +387,52 @@ impl<'a> Builder<'a> {
         if let Some(i) = self.selectors.iter().position(|s| s == css) {
             return Some(i as u16);
         }
+        if self.selectors.len() >= 256 {
+            err(errors, path, "too many distinct selectors (at most 256)");
+            return None;
+        }
         self.selectors.push(css.into());
+        self.watch.selector_paths.push(path.into());
         Some((self.selectors.len() - 1) as u16)
+    }
+
+    fn signals(&mut self, v: &Value, errors: &mut Errors) {
+        let Some(mut o) = Obj::new(v, "signals", errors) else {
+            return;
+        };
+        if let Some(rv) = o.get("rageClick") {
+            if let Some(mut r) = Obj::new(rv, "signals.rageClick", errors) {
+                if let Some(n) = r.whole("clicks", 2.0, 20.0, errors) {
+                    self.watch.rage_clicks = n as u32;
+                }
+                if let Some(t) = r.duration("within", errors) {
+                    if t == 0 {
+                        err(
+                            errors,
+                            "signals.rageClick.within",
+                            "expected a duration greater than zero",
+                        );
+                    }
+                    self.watch.rage_within = t.max(1);
+                }
+                if let Some(px) = r.number("radius", 1.0, 1000.0, errors) {
+                    self.watch.rage_radius = px;
+                }
+                r.finish(errors);
+            }
+        }
+        if let Some(ev) = o.get("exitIntent") {
+            if let Some(mut e) = Obj::new(ev, "signals.exitIntent", errors) {
+                if let Some(t) = e.duration("delay", errors) {
+                    self.watch.exit_delay = t;
+                }
+                e.finish(errors);
+            }
+        }
+        if let Some(spa) = o.boolean("spa", errors) {
+            self.watch.spa = spa;
+        }
+        o.finish(errors);
     }
 
     fn condition(&mut self, v: &Value, path: &str, errors: &mut Errors) -> Condition {
@@ -386,7 +449,6 @@ impl<'a> Builder<'a> {
 
     fn rule(&mut self, v: &Value, path: &str, errors: &mut Errors) -> Option<Rule> {
         let mut o = Obj::new(v, path, errors)?;
-        let _ = RULE_KEYS;
         let id = match o.string("id", errors) {
             Some(id) if valid_id(id) => Some(id.to_string()),
             Some(_) => {

@@ -88,6 +88,8 @@ pub struct Engine {
     /// Last activity, shifted forward by hidden time so hidden time is not idle time.
     idle_base: u64,
     dirty: bool,
+    /// Only activity bookkeeping changed: worth saving now and then, not on every event.
+    lazy_dirty: bool,
     deadline: Option<u64>,
     names: Vec<String>,
 }
@@ -248,6 +250,7 @@ impl Engine {
             hidden_since: None,
             idle_base,
             dirty,
+            lazy_dirty: false,
             deadline: None,
             names,
         };
@@ -284,9 +287,19 @@ impl Engine {
         &self.state.session
     }
 
-    /// True once since the last call when the persisted state changed.
+    /// True once since the last call when the persisted state changed in a way that
+    /// must be saved now (pattern progress, a new visit, attributes).
     pub fn take_dirty(&mut self) -> bool {
+        if self.dirty {
+            self.lazy_dirty = false;
+        }
         core::mem::take(&mut self.dirty)
+    }
+
+    /// True once since the last save when only activity bookkeeping (last activity,
+    /// active time) changed: save it now and then, and when the page goes away.
+    pub fn take_lazy_dirty(&mut self) -> bool {
+        core::mem::take(&mut self.lazy_dirty)
     }
 
     /// When `tick` must next be called, if ever.
@@ -320,9 +333,8 @@ impl Engine {
             if self.hidden_since.is_none() && gap <= ACTIVE_GAP_MS {
                 s.active_ms = s.active_ms.saturating_add(gap);
             }
-            if gap >= 1_000 {
-                // Persist activity at most about once a second.
-                self.dirty = true;
+            if gap > 0 {
+                self.lazy_dirty = true;
             }
             s.last_activity = s.last_activity.max(now);
         }

@@ -2,7 +2,13 @@
 pub mod condition;
 pub mod config;
 pub mod engine;
+pub mod experiment;
+pub mod gesture;
 pub mod reader;
 pub mod regex;
+pub mod segment;
 pub mod state;
+pub mod stats;
+pub mod template;
+pub mod url;
 pub mod value;

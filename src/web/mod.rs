@@ -1,5 +1,7 @@
 //! The browser boundary: the only place that touches window/document.
 pub mod convert;
+pub mod dom;
+pub mod listeners;
 pub mod page;
 pub mod regex;
 pub mod runtime;

@@ -13,14 +13,20 @@ use crate::core::engine::{Decision, Engine, Signal};
 use crate::core::value::{obj, Value};
 
 use super::convert::to_js;
+use super::storage::Store;
 
 pub type Shared = Rc<RefCell<Runtime>>;
 
 /// Longest single wait handed to `setTimeout` (browsers overflow past 2^31-1 ms).
 const MAX_TIMER_MS: u64 = 0x7fff_ffff;
+/// Activity-only changes are saved at most this often (and on `pagehide`).
+const LAZY_SAVE_MS: u64 = 15_000;
 
 pub struct Runtime {
     pub engine: Engine,
+    store: Store,
+    last_save: u64,
+    lazy_pending: bool,
     handlers: Vec<(String, Function)>,
     timer: Option<Timeout>,
     armed_for: Option<u64>,
@@ -42,9 +48,12 @@ pub fn warn(msg: &str) {
 }
 
 impl Runtime {
-    pub fn new(engine: Engine) -> Shared {
+    pub fn new(engine: Engine, store: Store) -> Shared {
         Rc::new(RefCell::new(Runtime {
             engine,
+            store,
+            last_save: 0,
+            lazy_pending: false,
             handlers: Vec::new(),
             timer: None,
             armed_for: None,
@@ -60,6 +69,25 @@ impl Runtime {
     pub fn off(&mut self, event: &str, handler: &Function) {
         self.handlers
             .retain(|(e, h)| !(e == event && JsValue::from(h) == JsValue::from(handler)));
+    }
+
+    /// Saves the state when it changed: at once for pattern progress, visits and
+    /// attributes; activity bookkeeping at most every 15 s, or when `force`d (page hide).
+    pub fn persist(&mut self, force: bool) {
+        if self.destroyed {
+            return;
+        }
+        let t = now();
+        let urgent = self.engine.take_dirty();
+        self.lazy_pending |= self.engine.take_lazy_dirty();
+        let lazy_due =
+            self.lazy_pending && (force || t.saturating_sub(self.last_save) >= LAZY_SAVE_MS);
+        if urgent || lazy_due {
+            let state = self.engine.export_state();
+            self.store.save(&state);
+            self.last_save = t;
+            self.lazy_pending = false;
+        }
     }
 
     /// Drops the timer and handlers; the instance ignores everything afterwards.
@@ -127,6 +155,7 @@ pub fn dispatch(shared: &Shared, signal: Signal) {
         let decisions = rt.engine.handle(signal, t);
         collect(&rt, &decisions, t, &mut emits);
         arm(&mut rt, shared);
+        rt.persist(false);
     }
     call(shared, emits);
 }
@@ -146,6 +175,7 @@ pub fn tick(shared: &Shared) {
         let decisions = rt.engine.tick(t);
         collect(&rt, &decisions, t, &mut emits);
         arm(&mut rt, shared);
+        rt.persist(false);
     }
     call(shared, emits);
 }

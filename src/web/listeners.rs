@@ -1,0 +1,760 @@
+//! DOM activity → engine signals. Thin: read the event, build a Signal, nothing else.
+//! Every listener, frame and observer is an RAII handle held by `Listeners`; dropping it
+//! leaves the page as it was. Raw handlers do no layout reads: scroll depth is read once
+//! per animation frame.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event, IntersectionObserver, MouseEvent, MutationObserver};
+
+use crate::core::config::Watch;
+use crate::core::engine::Signal;
+use crate::core::gesture::{ExitIntent, RageClicks};
+use crate::core::value::{Map, Value};
+
+use super::dom::{Frame, HistoryHook, Listener, Observer};
+use super::runtime::{self, now, Runtime};
+
+/// At most one `Activity` signal per this interval (idle is accurate to this much).
+const ACTIVITY_THROTTLE_MS: u64 = 100;
+/// Elements observed for visibility, at most.
+const MAX_OBSERVED: usize = 500;
+/// Text captured from a clicked element, at most (characters).
+const MAX_TEXT: usize = 80;
+
+struct Seen {
+    el: Element,
+    /// (selector id, currently visible) for each visible-watched selector it matches.
+    sel: Vec<(u16, bool)>,
+}
+
+/// Mutable bookkeeping the handlers share.
+struct Shared {
+    rt: Weak<RefCell<Runtime>>,
+    watch: Watch,
+    rage: RageClicks,
+    exit: ExitIntent,
+    last_activity: u64,
+    hovered: Vec<u16>,
+    seen: Vec<Seen>,
+    visible_count: Vec<(u16, u32)>,
+    forms: Vec<(Element, bool)>,
+    href: String,
+}
+
+type S = Rc<RefCell<Shared>>;
+
+/// Everything cuekit attached to the page.
+pub struct Listeners {
+    _listeners: Vec<Listener>,
+    _frame: Option<Rc<Frame>>,
+    _io: Option<Rc<Observer<IntersectionObserver>>>,
+    _mo: Option<Observer<MutationObserver>>,
+    _rescan: Option<Rc<Frame>>,
+    _history: Option<HistoryHook>,
+}
+
+fn send(s: &S, signal: Signal) {
+    let rt = s.borrow().rt.upgrade();
+    if let Some(rt) = rt {
+        runtime::dispatch(&rt, signal);
+    }
+}
+
+fn event(name: &str, props: Map, targets: Vec<u16>) -> Signal {
+    Signal::Event {
+        name: name.into(),
+        props: Value::Obj(props),
+        targets,
+    }
+}
+
+/// Elements on the event's composed path (crossing open shadow roots), innermost first.
+fn path_elements(ev: &Event) -> Vec<Element> {
+    let path = ev.composed_path();
+    let mut out = Vec::new();
+    for i in 0..path.length() {
+        if let Ok(el) = path.get(i).dyn_into::<Element>() {
+            out.push(el);
+        }
+    }
+    if out.is_empty() {
+        if let Some(el) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+            out.push(el);
+        }
+    }
+    out
+}
+
+/// Ids of the watched selectors (restricted to `only` when given) that match any element
+/// on the path — `closest` semantics, through open shadow roots.
+fn matched(els: &[Element], selectors: &[String], only: Option<&[u16]>) -> Vec<u16> {
+    let mut out = Vec::new();
+    for (i, sel) in selectors.iter().enumerate() {
+        let id = i as u16;
+        if only.is_some_and(|o| !o.contains(&id)) {
+            continue;
+        }
+        if els.iter().any(|el| el.matches(sel).unwrap_or(false)) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+fn element_props(el: Option<&Element>) -> Map {
+    let mut m = Map::new();
+    if let Some(el) = el {
+        m.insert("tag", Value::Str(el.tag_name().to_ascii_lowercase()));
+        let id = el.id();
+        if !id.is_empty() {
+            m.insert("id", Value::Str(id));
+        }
+        if let Some(text) = el.text_content() {
+            let t: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let t: String = t.chars().take(MAX_TEXT).collect();
+            if !t.is_empty() {
+                m.insert("text", Value::Str(t));
+            }
+        }
+        if let Some(href) = el.get_attribute("href") {
+            m.insert("href", Value::Str(href.chars().take(500).collect()));
+        }
+    }
+    m
+}
+
+/// `data-cuekit-event="add_to_cart" data-cuekit-sku="mug-1" data-cuekit-price="24"` →
+/// `("add_to_cart", {sku: "mug-1", price: 24})`. Numeric values become numbers;
+/// `data-cuekit-product-id` becomes `productId`.
+fn tagged(els: &[Element]) -> Option<(String, Map)> {
+    let el = els.iter().find(|e| e.has_attribute("data-cuekit-event"))?;
+    let name = el.get_attribute("data-cuekit-event")?;
+    if name.is_empty() || name.len() > 100 {
+        return None;
+    }
+    let mut props = Map::new();
+    let attrs = el.attributes();
+    for i in 0..attrs.length().min(64) {
+        let Some(a) = attrs.item(i) else { continue };
+        let Some(rest) = a.name().strip_prefix("data-cuekit-").map(String::from) else {
+            continue;
+        };
+        if rest == "event" {
+            continue;
+        }
+        let mut key = String::new();
+        let mut upper = false;
+        for c in rest.chars() {
+            if c == '-' {
+                upper = true;
+            } else if upper {
+                key.extend(c.to_uppercase());
+                upper = false;
+            } else {
+                key.push(c);
+            }
+        }
+        if crate::core::reader::is_forbidden_key(&key) {
+            continue;
+        }
+        let raw = a.value();
+        let v = match raw.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() && !raw.trim().is_empty() => Value::Num(n),
+            _ => Value::Str(raw.chars().take(500).collect()),
+        };
+        props.insert(key, v);
+    }
+    Some((name, props))
+}
+
+fn activity(s: &S) {
+    let t = now();
+    let due = {
+        let mut sh = s.borrow_mut();
+        if t.saturating_sub(sh.last_activity) >= ACTIVITY_THROTTLE_MS {
+            sh.last_activity = t;
+            true
+        } else {
+            false
+        }
+    };
+    if due {
+        send(s, Signal::Activity);
+    }
+}
+
+fn on_click(s: &S, ev: Event) {
+    let els = path_elements(&ev);
+    let (x, y) = ev
+        .dyn_ref::<MouseEvent>()
+        .map(|m| (f64::from(m.client_x()), f64::from(m.client_y())))
+        .unwrap_or((0.0, 0.0));
+    let t = now();
+    let (targets, rage) = {
+        let mut sh = s.borrow_mut();
+        sh.last_activity = t;
+        let targets = matched(&els, &sh.watch.selectors, None);
+        (targets, sh.rage.click(t, x, y))
+    };
+    let mut props = element_props(els.first());
+    props.insert("x", Value::Num(x));
+    props.insert("y", Value::Num(y));
+    send(s, event("click", props.clone(), targets.clone()));
+    if let Some((name, p)) = tagged(&els) {
+        send(s, event(&name, p, targets.clone()));
+    }
+    if let Some(n) = rage {
+        props.insert("clicks", Value::Num(f64::from(n)));
+        send(s, event("rage_click", props, targets));
+    }
+}
+
+fn scroll_depth() -> Option<f64> {
+    let win = web_sys::window()?;
+    let doc = win.document()?.document_element()?;
+    let y = win.scroll_y().ok()?;
+    let view = win.inner_height().ok()?.as_f64()?;
+    let total = f64::from(doc.scroll_height());
+    if total <= view + 1.0 {
+        return Some(100.0);
+    }
+    Some(((y + view) / total * 100.0).clamp(0.0, 100.0))
+}
+
+fn on_hover(s: &S, ev: Event, leaving_document: bool) {
+    let now_hovered = if leaving_document {
+        Vec::new()
+    } else {
+        let els = path_elements(&ev);
+        let sh = s.borrow();
+        matched(&els, &sh.watch.selectors, Some(&sh.watch.hover))
+    };
+    let (started, ended) = {
+        let mut sh = s.borrow_mut();
+        let started: Vec<u16> = now_hovered
+            .iter()
+            .copied()
+            .filter(|i| !sh.hovered.contains(i))
+            .collect();
+        let ended: Vec<u16> = sh
+            .hovered
+            .iter()
+            .copied()
+            .filter(|i| !now_hovered.contains(i))
+            .collect();
+        sh.hovered = now_hovered;
+        (started, ended)
+    };
+    for id in ended {
+        send(s, event("hover_end", Map::new(), vec![id]));
+    }
+    for id in started {
+        send(s, event("hover_start", Map::new(), vec![id]));
+    }
+}
+
+fn on_exit(s: &S, ev: Event) {
+    let Some(m) = ev.dyn_ref::<MouseEvent>() else {
+        return;
+    };
+    let to_outside = m.related_target().is_none();
+    let from_select = ev
+        .target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .is_some_and(|el| el.closest("select,option").ok().flatten().is_some());
+    let fire =
+        s.borrow_mut()
+            .exit
+            .pointer_out(now(), f64::from(m.client_y()), to_outside, from_select);
+    if fire {
+        send(s, event("exit_intent", Map::new(), Vec::new()));
+    }
+}
+
+fn form_of(ev: &Event) -> Option<Element> {
+    ev.target()?
+        .dyn_into::<Element>()
+        .ok()?
+        .closest("form")
+        .ok()?
+}
+
+fn form_props(form: &Element) -> Map {
+    let mut m = Map::new();
+    let id = form.id();
+    let name = form.get_attribute("name").unwrap_or_default();
+    m.insert("formId", Value::Str(if id.is_empty() { name } else { id }));
+    m
+}
+
+fn on_form_input(s: &S, ev: Event) {
+    let Some(form) = form_of(&ev) else { return };
+    let fresh = {
+        let mut sh = s.borrow_mut();
+        if sh.forms.iter().any(|(f, _)| f == &form) || sh.forms.len() >= 32 {
+            false
+        } else {
+            sh.forms.push((form.clone(), false));
+            true
+        }
+    };
+    if fresh {
+        let targets = {
+            let sh = s.borrow();
+            matched(std::slice::from_ref(&form), &sh.watch.selectors, None)
+        };
+        send(s, event("form_start", form_props(&form), targets));
+    }
+}
+
+fn on_submit(s: &S, ev: Event) {
+    let Some(form) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return;
+    };
+    {
+        let mut sh = s.borrow_mut();
+        match sh.forms.iter_mut().find(|(f, _)| f == &form) {
+            Some(slot) => slot.1 = true,
+            None => sh.forms.push((form.clone(), true)),
+        }
+    }
+    let targets = {
+        let sh = s.borrow();
+        matched(std::slice::from_ref(&form), &sh.watch.selectors, None)
+    };
+    send(s, event("form_submit", form_props(&form), targets));
+}
+
+/// Started and not submitted forms are abandoned when the page goes away.
+fn abandon_forms(s: &S) {
+    let forms: Vec<Element> = {
+        let mut sh = s.borrow_mut();
+        let open = sh
+            .forms
+            .iter()
+            .filter(|(_, done)| !done)
+            .map(|(f, _)| f.clone())
+            .collect();
+        sh.forms.clear();
+        open
+    };
+    for form in forms {
+        let targets = {
+            let sh = s.borrow();
+            matched(std::slice::from_ref(&form), &sh.watch.selectors, None)
+        };
+        send(s, event("form_abandon", form_props(&form), targets));
+    }
+}
+
+fn location_href() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}
+
+/// A navigation happened: a page view if the URL changed.
+fn navigated(s: &S) {
+    let href = location_href();
+    let changed = {
+        let mut sh = s.borrow_mut();
+        if sh.href == href || !sh.watch.spa {
+            false
+        } else {
+            sh.href = href;
+            sh.exit.restart(now());
+            sh.hovered.clear();
+            true
+        }
+    };
+    if changed {
+        abandon_forms(s);
+        send(
+            s,
+            Signal::PageView {
+                page: super::page::current(),
+            },
+        );
+    }
+}
+
+/// Visibility bookkeeping for one IntersectionObserver entry.
+fn on_intersections(s: &S, entries: js_sys::Array) {
+    let mut out: Vec<(&'static str, u16)> = Vec::new();
+    {
+        let mut sh = s.borrow_mut();
+        let sh = &mut *sh;
+        for i in 0..entries.length() {
+            let Ok(entry) = entries
+                .get(i)
+                .dyn_into::<web_sys::IntersectionObserverEntry>()
+            else {
+                continue;
+            };
+            let el = entry.target();
+            let ratio = entry.intersection_ratio();
+            let intersecting = entry.is_intersecting();
+            let Some(seen) = sh.seen.iter_mut().find(|x| x.el == el) else {
+                continue;
+            };
+            for (id, vis) in seen.sel.iter_mut() {
+                let need = sh
+                    .watch
+                    .visible
+                    .iter()
+                    .find(|(s, _)| s == id)
+                    .map_or(0.0, |(_, r)| *r);
+                let now_vis = intersecting && ratio + 1e-6 >= need;
+                if now_vis == *vis {
+                    continue;
+                }
+                *vis = now_vis;
+                let Some(count) = sh.visible_count.iter_mut().find(|(s, _)| s == id) else {
+                    continue;
+                };
+                if now_vis {
+                    count.1 += 1;
+                    if count.1 == 1 {
+                        out.push(("element_visible", *id));
+                    }
+                } else {
+                    count.1 = count.1.saturating_sub(1);
+                    if count.1 == 0 {
+                        out.push(("element_hidden", *id));
+                    }
+                }
+            }
+        }
+    }
+    for (name, id) in out {
+        send(s, event(name, Map::new(), vec![id]));
+    }
+}
+
+/// Finds elements for the visible-watched selectors (new ones added by an SPA) and
+/// forgets elements that left the document.
+fn rescan(s: &S, io: &IntersectionObserver) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let mut out: Vec<(&'static str, u16)> = Vec::new();
+    {
+        let mut sh = s.borrow_mut();
+        let sh = &mut *sh;
+        // Departed elements.
+        let mut kept = Vec::with_capacity(sh.seen.len());
+        for seen in sh.seen.drain(..) {
+            if seen.el.is_connected() {
+                kept.push(seen);
+                continue;
+            }
+            io.unobserve(&seen.el);
+            for (id, vis) in seen.sel {
+                if vis {
+                    if let Some(c) = sh.visible_count.iter_mut().find(|(s, _)| *s == id) {
+                        c.1 = c.1.saturating_sub(1);
+                        if c.1 == 0 {
+                            out.push(("element_hidden", id));
+                        }
+                    }
+                }
+            }
+        }
+        sh.seen = kept;
+        // New elements.
+        for (id, _) in sh.watch.visible.clone() {
+            let Some(sel) = sh.watch.selectors.get(id as usize) else {
+                continue;
+            };
+            let Ok(list) = doc.query_selector_all(sel) else {
+                continue;
+            };
+            for i in 0..list.length() {
+                let Some(el) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+                    continue;
+                };
+                match sh.seen.iter_mut().find(|x| x.el == el) {
+                    Some(seen) => {
+                        if !seen.sel.iter().any(|(s, _)| *s == id) {
+                            seen.sel.push((id, false));
+                        }
+                    }
+                    None => {
+                        if sh.seen.len() >= MAX_OBSERVED {
+                            continue;
+                        }
+                        io.observe(&el);
+                        sh.seen.push(Seen {
+                            el,
+                            sel: vec![(id, false)],
+                        });
+                    }
+                }
+            }
+        }
+    }
+    for (name, id) in out {
+        send(s, event(name, Map::new(), vec![id]));
+    }
+}
+
+/// Selectors the browser cannot parse, as config errors at the path that used them.
+pub fn check_selectors(watch: &Watch) -> Vec<crate::core::reader::ConfigError> {
+    let mut out = Vec::new();
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return out;
+    };
+    for (sel, path) in watch.selectors.iter().zip(&watch.selector_paths) {
+        if doc.query_selector(sel).is_err() {
+            out.push(crate::core::reader::ConfigError {
+                path: path.clone(),
+                message: format!("not a valid CSS selector: {sel}"),
+            });
+        }
+    }
+    out
+}
+
+impl Listeners {
+    /// Attaches everything the config needs. `flush` persists state (on `pagehide`).
+    pub fn attach(
+        rt: &Rc<RefCell<Runtime>>,
+        watch: Watch,
+        flush: impl Fn() + 'static,
+    ) -> Listeners {
+        let t = now();
+        let exit_delay = watch.exit_delay;
+        let rage = RageClicks::new(watch.rage_clicks, watch.rage_within, watch.rage_radius);
+        let s: S = Rc::new(RefCell::new(Shared {
+            rt: Rc::downgrade(rt),
+            watch,
+            rage,
+            exit: ExitIntent::new(t, exit_delay),
+            last_activity: 0,
+            hovered: Vec::new(),
+            seen: Vec::new(),
+            visible_count: Vec::new(),
+            forms: Vec::new(),
+            href: location_href(),
+        }));
+        let mut ls = Vec::new();
+        let mut out = Listeners {
+            _listeners: Vec::new(),
+            _frame: None,
+            _io: None,
+            _mo: None,
+            _rescan: None,
+            _history: None,
+        };
+        let Some(win) = web_sys::window() else {
+            return out;
+        };
+        let Some(doc) = win.document() else {
+            return out;
+        };
+        let w: &web_sys::EventTarget = win.as_ref();
+        let d: &web_sys::EventTarget = doc.as_ref();
+        let mut add =
+            |target: &web_sys::EventTarget, kind: &'static str, f: Box<dyn FnMut(Event)>| {
+                if let Some(l) = Listener::new(target, kind, true, f) {
+                    ls.push(l);
+                }
+            };
+
+        // Clicks, declarative tags and rage clicks.
+        let s1 = s.clone();
+        add(d, "click", Box::new(move |ev| on_click(&s1, ev)));
+
+        // Activity (idle detection), throttled; pointer moves also feed exit intent.
+        for kind in ["pointerdown", "keydown", "touchstart", "wheel"] {
+            let s1 = s.clone();
+            add(d, kind, Box::new(move |_| activity(&s1)));
+        }
+        let s1 = s.clone();
+        add(
+            d,
+            "pointermove",
+            Box::new(move |ev| {
+                if let Some(m) = ev.dyn_ref::<MouseEvent>() {
+                    s1.borrow_mut().exit.pointer_move(f64::from(m.client_y()));
+                }
+                activity(&s1);
+            }),
+        );
+
+        // Scroll depth: the raw handler only schedules one frame; the frame reads layout.
+        let s1 = s.clone();
+        let frame = Rc::new(Frame::new(move || {
+            if let Some(depth) = scroll_depth() {
+                send(&s1, Signal::Scroll { depth });
+            }
+        }));
+        let f1 = Rc::downgrade(&frame);
+        add(
+            w,
+            "scroll",
+            Box::new(move |_| {
+                if let Some(f) = f1.upgrade() {
+                    f.schedule();
+                }
+            }),
+        );
+        out._frame = Some(frame);
+
+        // Visibility: hidden / visible (with the away time computed by the engine).
+        let s1 = s.clone();
+        add(
+            d,
+            "visibilitychange",
+            Box::new(move |_| {
+                let hidden = web_sys::window()
+                    .and_then(|w| w.document())
+                    .is_some_and(|d| d.hidden());
+                send(
+                    &s1,
+                    if hidden {
+                        Signal::Hidden
+                    } else {
+                        Signal::Visible
+                    },
+                );
+            }),
+        );
+
+        // Exit intent.
+        let s1 = s.clone();
+        add(d, "mouseout", Box::new(move |ev| on_exit(&s1, ev)));
+
+        // Hover start/end on watched selectors.
+        if !s.borrow().watch.hover.is_empty() {
+            let s1 = s.clone();
+            add(
+                d,
+                "pointerover",
+                Box::new(move |ev| on_hover(&s1, ev, false)),
+            );
+            let s1 = s.clone();
+            add(
+                d,
+                "pointerout",
+                Box::new(move |ev| {
+                    let leaving = ev
+                        .dyn_ref::<MouseEvent>()
+                        .is_some_and(|m| m.related_target().is_none());
+                    if leaving {
+                        on_hover(&s1, ev, true);
+                    }
+                }),
+            );
+        }
+
+        // Forms: start, submit, abandon.
+        for kind in ["input", "change"] {
+            let s1 = s.clone();
+            add(d, kind, Box::new(move |ev| on_form_input(&s1, ev)));
+        }
+        let s1 = s.clone();
+        add(d, "submit", Box::new(move |ev| on_submit(&s1, ev)));
+
+        // Page hide: abandoned forms, then persist.
+        let s1 = s.clone();
+        add(
+            w,
+            "pagehide",
+            Box::new(move |_| {
+                abandon_forms(&s1);
+                flush();
+            }),
+        );
+
+        // SPA navigation: the Navigation API where present, else a history hook; plus
+        // popstate/hashchange. Page views are de-duplicated by URL.
+        if s.borrow().watch.spa {
+            let nav = js_sys::Reflect::get(w, &JsValue::from_str("navigation"))
+                .ok()
+                .filter(|n| n.is_object())
+                .and_then(|n| n.dyn_into::<web_sys::EventTarget>().ok());
+            match nav {
+                Some(nav) => {
+                    let s1 = s.clone();
+                    add(
+                        &nav,
+                        "currententrychange",
+                        Box::new(move |_| navigated(&s1)),
+                    );
+                }
+                None => {
+                    let s1 = s.clone();
+                    out._history = HistoryHook::new(move || navigated(&s1));
+                }
+            }
+            for kind in ["popstate", "hashchange"] {
+                let s1 = s.clone();
+                add(w, kind, Box::new(move |_| navigated(&s1)));
+            }
+        }
+
+        // Element visibility: one IntersectionObserver for the watched selectors, and a
+        // MutationObserver (coalesced to a frame) to pick up elements added later.
+        let visible = s.borrow().watch.visible.clone();
+        if !visible.is_empty() {
+            {
+                let mut sh = s.borrow_mut();
+                sh.visible_count = visible.iter().map(|(id, _)| (*id, 0)).collect();
+            }
+            let thresholds = js_sys::Array::new();
+            let mut ratios: Vec<f64> = visible.iter().map(|(_, r)| *r).collect();
+            ratios.push(0.0);
+            ratios.sort_by(|a, b| a.total_cmp(b));
+            ratios.dedup();
+            for r in ratios {
+                thresholds.push(&JsValue::from_f64(r));
+            }
+            let s1 = s.clone();
+            let io = Observer::new(
+                move |entries, _| on_intersections(&s1, entries),
+                |cb| {
+                    let init = web_sys::IntersectionObserverInit::new();
+                    init.set_threshold(&thresholds);
+                    IntersectionObserver::new_with_options(cb, &init).ok()
+                },
+            )
+            .map(Rc::new);
+            if let Some(io) = io {
+                rescan(&s, &io.observer);
+                let s1 = s.clone();
+                let io_weak = Rc::downgrade(&io);
+                let frame = Rc::new(Frame::new(move || {
+                    if let Some(io) = io_weak.upgrade() {
+                        rescan(&s1, &io.observer);
+                    }
+                }));
+                let fw = Rc::downgrade(&frame);
+                let mo = Observer::new(
+                    move |_, _| {
+                        if let Some(f) = fw.upgrade() {
+                            f.schedule();
+                        }
+                    },
+                    |cb| {
+                        let mo = MutationObserver::new(cb).ok()?;
+                        let init = web_sys::MutationObserverInit::new();
+                        init.set_child_list(true);
+                        init.set_subtree(true);
+                        mo.observe_with_options(&doc, &init).ok()?;
+                        Some(mo)
+                    },
+                );
+                out._mo = mo;
+                out._rescan = Some(frame);
+                out._io = Some(io);
+            }
+        }
+        out._listeners = ls;
+        out
+    }
+}
