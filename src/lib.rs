@@ -25,16 +25,19 @@ pub mod api {
 
     use wasm_bindgen::prelude::*;
 
+    use crate::core::caps::{Kind, ALL};
     use crate::core::config::{compile, Config};
     use crate::core::engine::{Engine, Signal};
     use crate::core::reader::ConfigError;
     use crate::core::value::{obj, Value};
     use crate::web::convert::{from_js, from_js_data, to_js};
+    use crate::web::dom::Listener;
     use crate::web::listeners::{check_selectors, Listeners};
     use crate::web::regex::JsRegex;
     use crate::web::runtime::{self, Runtime, Shared};
     use crate::web::storage::{random_id, Store};
     use crate::web::{page, runtime::now};
+    use wasm_bindgen::JsCast;
 
     fn errors_value(errors: &[ConfigError]) -> Value {
         Value::Arr(
@@ -77,6 +80,10 @@ pub mod api {
     pub struct Cuekit {
         rt: Shared,
         listeners: RefCell<Option<Listeners>>,
+        storage_listener: RefCell<Option<Listener>>,
+        gpc: bool,
+        require: bool,
+        run_before: bool,
     }
 
     /// Validates and compiles `config`: every problem, including selectors the browser
@@ -108,14 +115,34 @@ pub mod api {
             .unwrap_or("cuekit")
             .to_string();
         let t = now();
+        let gpc = cfg.honor_gpc && global_privacy_control();
+        let require = cfg.require_consent || gpc;
+        let run_before = cfg.run_before_consent;
         let mut store = Store::open(&prefix);
-        let (state, repaired) = store.load(t);
+        let (mut state, repaired) = if gpc {
+            // Global Privacy Control: nothing is kept, and what was kept is erased.
+            store.clear();
+            (Default::default(), false)
+        } else {
+            store.load(t)
+        };
         if repaired {
             runtime::warn("stored state was partly unreadable and has been reset");
         }
+        if require && !state.consent {
+            // Stored without consent (e.g. the config changed): not used, not written.
+            state = Default::default();
+            store.set_allowed(false);
+        }
         let watch = cfg.watch.clone();
-        let engine = Engine::new(cfg, state, &random_id(), t);
+        let mut engine = Engine::new(cfg, state, &random_id(), t);
+        // getTimezoneOffset() is UTC minus local time.
+        engine.set_utc_offset_minutes(-(js_sys::Date::new_0().get_timezone_offset() as i32));
+        let consented = engine.consent_granted();
         let rt = Runtime::new(engine, store);
+        if let Ok(mut r) = rt.try_borrow_mut() {
+            r.paused = require && !consented && !run_before;
+        }
         let weak = Rc::downgrade(&rt);
         let listeners = Listeners::attach(&rt, watch, move || {
             if let Some(rt) = weak.upgrade() {
@@ -124,9 +151,29 @@ pub mod api {
                 }
             }
         });
+        // Another tab wrote: merge its ledger and windows (no dismiss or opt-out is lost).
+        let weak = Rc::downgrade(&rt);
+        let storage_listener = web_sys::window().and_then(|w| {
+            Listener::new(w.as_ref(), "storage", false, move |ev: web_sys::Event| {
+                let Some(rt) = weak.upgrade() else { return };
+                let Some(se) = ev.dyn_ref::<web_sys::StorageEvent>() else {
+                    return;
+                };
+                let (key, text) = (se.key(), se.new_value());
+                runtime::with(&rt, |rt, now, _| {
+                    if let Some(other) = rt.store.incoming(key, text, now) {
+                        rt.engine.merge_state(&other);
+                    }
+                });
+            })
+        });
         let ck = Cuekit {
             rt,
             listeners: RefCell::new(Some(listeners)),
+            storage_listener: RefCell::new(storage_listener),
+            gpc,
+            require,
+            run_before,
         };
         runtime::dispatch(
             &ck.rt,
@@ -137,11 +184,126 @@ pub mod api {
         Ok(ck)
     }
 
+    fn global_privacy_control() -> bool {
+        web_sys::window()
+            .map(|w| w.navigator())
+            .and_then(|n| js_sys::Reflect::get(&n, &JsValue::from_str("globalPrivacyControl")).ok())
+            .is_some_and(|v| v.as_bool() == Some(true))
+    }
+
+    fn rule_arg(rule: &JsValue) -> String {
+        rule.as_string().unwrap_or_else(|| ALL.to_string())
+    }
+
     #[wasm_bindgen]
     impl Cuekit {
-        fn persist(&self) {
-            if let Ok(mut rt) = self.rt.try_borrow_mut() {
-                rt.persist(false);
+        /// Records a visitor outcome for a rule and tells the handlers.
+        fn outcome(&self, event: &str, rule: &str, kind: Kind) -> bool {
+            runtime::with(&self.rt, |rt, now, out| {
+                let ok = rt.engine.record(rule, kind, now);
+                if ok {
+                    let mut parts = vec![
+                        ("rule", Value::Str(rule.into())),
+                        ("at", Value::Num(now as f64)),
+                    ];
+                    if let Kind::Snooze(d) = kind {
+                        parts.push(("until", Value::Num(now.saturating_add(d) as f64)));
+                    }
+                    rt.emit(event, &obj(parts), out);
+                } else {
+                    runtime::warn("unknown rule id; ignored");
+                }
+                ok
+            })
+            .unwrap_or(false)
+        }
+
+        /// The visitor dismissed a rule's prompt (feeds dismiss cooldowns).
+        pub fn dismiss(&self, rule: &str) -> bool {
+            self.outcome("dismiss", rule, Kind::Dismiss)
+        }
+
+        /// The visitor clicked a rule's call to action.
+        pub fn click(&self, rule: &str) -> bool {
+            self.outcome("click", rule, Kind::Click)
+        }
+
+        /// A conversion attributed to a rule (feeds conversion cooldowns).
+        pub fn convert(&self, rule: &str) -> bool {
+            self.outcome("convert", rule, Kind::Convert)
+        }
+
+        /// "Remind me later": the rule (or, without a rule, every rule) stays quiet for
+        /// `duration` ("1h", "1d", or ms).
+        pub fn snooze(&self, rule: JsValue, duration: JsValue) -> bool {
+            let ms = from_js(&duration)
+                .ok()
+                .and_then(|v| crate::core::reader::parse_duration(&v).ok());
+            match ms {
+                Some(ms) => self.outcome("snooze", &rule_arg(&rule), Kind::Snooze(ms)),
+                None => {
+                    runtime::warn(
+                        "snooze(rule, duration): expected a duration such as \"1d\"; ignored",
+                    );
+                    false
+                }
+            }
+        }
+
+        /// "Don't show this again" for one rule, or quiet mode for every rule.
+        #[wasm_bindgen(js_name = optOut)]
+        pub fn opt_out(&self, rule: JsValue) -> bool {
+            self.outcome("optout", &rule_arg(&rule), Kind::OptOut)
+        }
+
+        /// Reverses an opt-out or snooze (for one rule, or quiet mode).
+        #[wasm_bindgen(js_name = optIn)]
+        pub fn opt_in(&self, rule: JsValue) -> bool {
+            self.outcome("optin", &rule_arg(&rule), Kind::OptIn)
+        }
+
+        /// The prompt of `rule` left the screen without an outcome.
+        pub fn closed(&self, rule: &str) {
+            runtime::with(&self.rt, |rt, _, _| rt.engine.closed(rule));
+        }
+
+        /// Erases everything stored about the visitor and starts afresh.
+        pub fn forget(&self) {
+            runtime::with(&self.rt, |rt, now, _| {
+                rt.store.clear();
+                rt.engine.forget(&random_id(), now);
+            });
+        }
+
+        /// The host's consent decision. `true`: storage is used from now on. `false`:
+        /// stored state is erased and nothing more is stored. Ignored (true) under Global
+        /// Privacy Control when `honorGPC` is set.
+        pub fn consent(&self, granted: bool) {
+            if granted && self.gpc {
+                runtime::warn(
+                    "consent(true) ignored: Global Privacy Control is on and honorGPC is set",
+                );
+                return;
+            }
+            let (require, run_before) = (self.require, self.run_before);
+            runtime::with(&self.rt, |rt, _, _| {
+                rt.engine.set_consent(granted);
+                if granted {
+                    rt.store.set_allowed(true);
+                    rt.paused = false;
+                } else {
+                    rt.store.clear();
+                    rt.store.set_allowed(false);
+                    rt.paused = require && !run_before;
+                }
+            });
+        }
+
+        /// Where the state lives: `"storage"` or `"memory"`.
+        pub fn storage(&self) -> String {
+            match self.rt.try_borrow() {
+                Ok(rt) if !rt.store.memory_only() => "storage".into(),
+                _ => "memory".into(),
             }
         }
 
@@ -167,7 +329,6 @@ pub mod api {
                     targets: Vec::new(),
                 },
             );
-            self.persist();
         }
 
         /// Merges host attributes (plan, cart, logged-in…) usable in conditions. Never throws.
@@ -176,7 +337,6 @@ pub mod api {
                 Ok(Value::Obj(m)) => runtime::dispatch(&self.rt, Signal::Identify(m)),
                 _ => runtime::warn("identify(attributes): expected a plain object; ignored"),
             }
-            self.persist();
         }
 
         /// Records a page view (SPA navigation), reading the current location.
@@ -188,7 +348,6 @@ pub mod api {
                     page: page::current(),
                 },
             );
-            self.persist();
         }
 
         /// Why a rule did or did not fire; `null` for an unknown rule id.
@@ -242,6 +401,9 @@ pub mod api {
         /// Removes every listener, observer, timer and handler; saves the state first.
         pub fn destroy(&self) {
             if let Ok(mut l) = self.listeners.try_borrow_mut() {
+                l.take();
+            }
+            if let Ok(mut l) = self.storage_listener.try_borrow_mut() {
                 l.take();
             }
             if let Ok(mut rt) = self.rt.try_borrow_mut() {

@@ -91,7 +91,10 @@ fn bad_config_lists_every_problem_by_path() {
         msg.contains("rules[0].trigger.idle: expected a duration that is not negative"),
         "{msg}"
     );
-    assert!(msg.contains("rules[1].caps: unknown field"), "{msg}");
+    assert!(
+        msg.contains("rules[1].caps.perSession: expected a whole number"),
+        "{msg}"
+    );
     let list = js_sys::Array::from(&validate(cfg));
     assert_eq!(list.length(), 2);
     assert_eq!(

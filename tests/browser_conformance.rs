@@ -1,5 +1,5 @@
 //! GrowthBook `evalCondition` vectors replayed in a real browser: the fixture goes through
-//! `JSON.parse` and `serde-wasm-bindgen` (the path configs take) and regexes through the
+//! `JSON.parse` and `convert::from_js` (the path configs take) and regexes through the
 //! page's `RegExp`.
 #![cfg(target_arch = "wasm32")]
 
@@ -17,7 +17,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 fn cases() -> Value {
     let js = js_sys::JSON::parse(include_str!("fixtures/growthbook-cases.json"))
         .expect("fixture parses");
-    serde_wasm_bindgen::from_value(js).expect("fixture converts")
+    cuekit::web::convert::from_js(&js).expect("fixture converts")
 }
 
 #[wasm_bindgen_test]

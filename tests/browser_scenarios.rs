@@ -1,5 +1,5 @@
 //! Replays the scenario fixtures in headless Chromium through the wasm build, with the
-//! browser's own RegExp and serde-wasm-bindgen parsing, exactly as the package runs.
+//! browser's own RegExp and the JSON boundary conversion, exactly as the package runs.
 #![cfg(target_arch = "wasm32")]
 
 #[path = "support/fixtures.rs"]
@@ -80,7 +80,7 @@ const FIXTURES: &[(&str, &str)] = &[
 
 fn parse(text: &str) -> Value {
     let js = js_sys::JSON::parse(text).expect("fixture is JSON");
-    serde_wasm_bindgen::from_value::<Value>(js).expect("fixture converts")
+    cuekit::web::convert::from_js(&js).expect("fixture converts")
 }
 
 #[wasm_bindgen_test]

@@ -202,3 +202,68 @@ fn deadlines_fire_exactly_when_due() {
     // Idle fired once for this period of inactivity and is not re-armed until activity.
     assert!(e.tick(due + 3_600_000).iter().all(|d| d.rule_id != "idle"));
 }
+
+fn session_engine(extra: &str, now: u64) -> Engine {
+    let cfg: Value = serde_json::from_str(&format!(
+        r#"{{"session":{{{extra}}},"rules":[{{"id":"a","trigger":"x"}}]}}"#
+    ))
+    .unwrap();
+    Engine::new(
+        compile(&cfg, &NativeRegex).unwrap(),
+        State::default(),
+        "v",
+        now,
+    )
+}
+
+fn ev(e: &mut Engine, now: u64) {
+    e.handle(
+        Signal::Event {
+            name: "x".into(),
+            props: Value::Null,
+            targets: vec![],
+        },
+        now,
+    );
+}
+
+#[test]
+fn a_session_ends_after_the_configured_inactivity() {
+    let t0 = 1_700_000_000_000;
+    let mut e = session_engine(r#""timeout":"10m""#, t0);
+    assert_eq!(e.visitor().visits, 1);
+    ev(&mut e, t0 + 9 * 60_000);
+    ev(&mut e, t0 + 18 * 60_000);
+    assert_eq!(e.visitor().visits, 1, "never 10 minutes without activity");
+    ev(&mut e, t0 + 28 * 60_000 + 1);
+    assert_eq!(
+        e.visitor().visits,
+        2,
+        "10 minutes and 1 ms of silence start a new visit"
+    );
+    assert_eq!(e.session().start, t0 + 28 * 60_000 + 1);
+    assert_eq!(e.visitor().prev_visit, t0 + 18 * 60_000);
+}
+
+#[test]
+fn a_session_can_end_at_local_midnight() {
+    // 23:50 UTC+2 local time is 21:50 UTC.
+    let day = 86_400_000u64;
+    let base = 19_700 * day; // a UTC midnight
+    let t0 = base + 21 * 3_600_000 + 50 * 60_000;
+    let mut e = session_engine(r#""endAtMidnight":true"#, t0);
+    e.set_utc_offset_minutes(120);
+    ev(&mut e, t0 + 5 * 60_000);
+    assert_eq!(e.visitor().visits, 1, "23:55 local: same day");
+    ev(&mut e, t0 + 15 * 60_000);
+    assert_eq!(
+        e.visitor().visits,
+        2,
+        "00:05 local: a new day, a new session"
+    );
+    let mut plain = session_engine(r#""endAtMidnight":false"#, t0);
+    plain.set_utc_offset_minutes(120);
+    ev(&mut plain, t0 + 5 * 60_000);
+    ev(&mut plain, t0 + 15 * 60_000);
+    assert_eq!(plain.visitor().visits, 1);
+}

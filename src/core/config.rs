@@ -75,6 +75,9 @@ pub enum Trigger {
 }
 
 pub struct Rule {
+    pub caps: super::caps::RuleCaps,
+    /// The action shows something on screen (modal, banner, toast, slide-in, inline).
+    pub displays: bool,
     pub id: String,
     pub enabled: bool,
     pub priority: i32,
@@ -138,7 +141,16 @@ impl Watch {
 
 pub struct Config {
     pub rules: Vec<Rule>,
+    pub caps: super::caps::GlobalCaps,
     pub session_timeout: u64,
+    /// A session also ends at local midnight.
+    pub session_midnight: bool,
+    /// Nothing is stored or sent until the host grants consent.
+    pub require_consent: bool,
+    /// Before consent, run on memory only (true) or not at all (false).
+    pub run_before_consent: bool,
+    /// Treat Global Privacy Control (`navigator.globalPrivacyControl`) as consent refused.
+    pub honor_gpc: bool,
     pub watch: Watch,
     pub(crate) event_ids: HashMap<String, EventId>,
     /// Hooks per event id.
@@ -180,6 +192,11 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
     };
     let mut rules = Vec::new();
     let mut session_timeout = 30 * 60_000;
+    let mut session_midnight = false;
+    let mut global = super::caps::GlobalCaps::default();
+    let mut require_consent = false;
+    let mut run_before_consent = true;
+    let mut honor_gpc = false;
     if let Some(mut top) = Obj::new(v, "", &mut errors) {
         if let Some(ver) = top.get("version") {
             if ver != &Value::Num(1.0) {
@@ -209,6 +226,7 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
                         session_timeout = t;
                     }
                 }
+                session_midnight = so.boolean("endAtMidnight", &mut errors).unwrap_or(false);
                 so.finish(&mut errors);
             }
         }
@@ -220,6 +238,15 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
         if let Some(sig) = top.get("signals") {
             b.signals(sig, &mut errors);
         }
+        global = super::caps::global_caps(top.get("caps"), &mut errors);
+        require_consent = top.boolean("requireConsent", &mut errors).unwrap_or(false);
+        let bp = top.at("beforeConsent");
+        match top.string("beforeConsent", &mut errors) {
+            None | Some("memory") => {}
+            Some("off") => run_before_consent = false,
+            Some(_) => err(&mut errors, &bp, "expected \"memory\" or \"off\""),
+        }
+        honor_gpc = top.boolean("honorGPC", &mut errors).unwrap_or(false);
         match top.get("rules") {
             None => err(&mut errors, "rules", "required: a list of rules"),
             Some(Value::Arr(list)) => {
@@ -249,6 +276,11 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
         }
         top.finish(&mut errors);
     }
+    let groups: Vec<(String, Option<String>)> = rules
+        .iter()
+        .map(|r| (r.id.clone(), r.caps.group.clone()))
+        .collect();
+    super::caps::check_groups(&global, &groups, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -262,7 +294,12 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
     watch.scroll.sort_unstable();
     let mut cfg = Config {
         rules,
+        caps: global,
         session_timeout,
+        session_midnight,
+        require_consent,
+        run_before_consent,
+        honor_gpc,
         watch,
         event_ids: b.event_ids,
         index: Vec::new(),
@@ -500,8 +537,16 @@ impl<'a> Builder<'a> {
             }
         };
         let fingerprint = o.map.get("trigger").map(fingerprint).unwrap_or_default();
+        let caps_path = o.at("caps");
+        let caps = super::caps::rule_caps(o.get("caps"), &caps_path, errors);
+        let displays = matches!(
+            action.get("type").and_then(Value::as_str),
+            Some("modal" | "banner" | "toast" | "slidein" | "inline")
+        );
         o.finish(errors);
         Some(Rule {
+            caps,
+            displays,
             id: id?,
             enabled,
             priority,

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use super::caps::{Kind, Ledger, Suppressed};
 use super::condition::{AttrPath, Attributes};
 use super::config::{events, Config, EventId, Hook, Matcher, Rule, Trigger, ANY};
 use super::state::{Partial, Pending, Progress, Session, State, Visitor};
@@ -73,6 +74,8 @@ struct Status {
     last: Outcome,
     fired: u32,
     blocked: u32,
+    shown: u32,
+    suppressed: Option<Suppressed>,
 }
 
 pub struct Engine {
@@ -92,6 +95,10 @@ pub struct Engine {
     lazy_dirty: bool,
     deadline: Option<u64>,
     names: Vec<String>,
+    /// Local time minus UTC, in ms (for sessions that end at local midnight).
+    utc_offset_ms: i64,
+    /// The displayed prompt currently on screen (one at a time).
+    showing: Option<usize>,
 }
 
 /// The context a condition sees.
@@ -253,6 +260,8 @@ impl Engine {
             lazy_dirty: false,
             deadline: None,
             names,
+            utc_offset_ms: 0,
+            showing: None,
         };
         e.touch_session(now, true);
         e.recompute_deadline();
@@ -288,7 +297,7 @@ impl Engine {
     }
 
     /// True once since the last call when the persisted state changed in a way that
-    /// must be saved now (pattern progress, a new visit, attributes).
+    /// must be saved now (a show, the visitor's choices, consent, a new visit, attributes).
     pub fn take_dirty(&mut self) -> bool {
         if self.dirty {
             self.lazy_dirty = false;
@@ -296,8 +305,8 @@ impl Engine {
         core::mem::take(&mut self.dirty)
     }
 
-    /// True once since the last save when only activity bookkeeping (last activity,
-    /// active time) changed: save it now and then, and when the page goes away.
+    /// True once since the last save when only progress changed (pattern windows, page
+    /// views, activity): saved every few seconds and when the page goes away.
     pub fn take_lazy_dirty(&mut self) -> bool {
         core::mem::take(&mut self.lazy_dirty)
     }
@@ -307,11 +316,27 @@ impl Engine {
         self.deadline
     }
 
-    /// Starts a new visit when the session timed out; counts activity time.
+    /// Sets the local time zone (local minus UTC, in minutes), for sessions that end at
+    /// local midnight.
+    pub fn set_utc_offset_minutes(&mut self, minutes: i32) {
+        self.utc_offset_ms = i64::from(minutes.clamp(-24 * 60, 24 * 60)) * 60_000;
+    }
+
+    fn local_day(&self, t: u64) -> i64 {
+        (t as i64)
+            .saturating_add(self.utc_offset_ms)
+            .div_euclid(86_400_000)
+    }
+
+    /// Starts a new visit when the session timed out (or a local midnight passed, when
+    /// configured); counts activity time.
     fn touch_session(&mut self, now: u64, active: bool) {
         let timeout = self.cfg.session_timeout;
+        let new_day = self.cfg.session_midnight
+            && self.state.session.start != 0
+            && self.local_day(self.state.session.last_activity) != self.local_day(now);
         let s = &mut self.state.session;
-        let expired = s.start == 0 || now.saturating_sub(s.last_activity) > timeout;
+        let expired = s.start == 0 || new_day || now.saturating_sub(s.last_activity) > timeout;
         if expired {
             let prev = if s.start == 0 { 0 } else { s.last_activity };
             let v = &mut self.state.visitor;
@@ -351,7 +376,7 @@ impl Engine {
             Signal::PageView { page } => {
                 self.touch_session(now, true);
                 self.state.session.page_views = self.state.session.page_views.saturating_add(1);
-                self.dirty = true;
+                self.lazy_dirty = true;
                 self.page = page;
                 self.page_start = now;
                 self.max_scroll = 0.0;
@@ -456,7 +481,7 @@ impl Engine {
             max_scroll,
             hidden_since,
             idle_base,
-            dirty,
+            lazy_dirty,
             ..
         } = self;
         let ctx = Ctx {
@@ -519,7 +544,7 @@ impl Engine {
                             groups.len() - 1
                         }
                     };
-                    *dirty = true;
+                    *lazy_dirty = true;
                     let Some((_, ts)) = groups.get_mut(gi) else {
                         continue;
                     };
@@ -556,7 +581,7 @@ impl Engine {
                         if hit.get(p.next as usize).copied().unwrap_or(false) && p.key == key {
                             p.next += 1;
                             merge(&mut p.props, props);
-                            *dirty = true;
+                            *lazy_dirty = true;
                             if p.next as usize >= steps.len() && completed.is_none() {
                                 completed = Some(core::mem::take(&mut p.props));
                             }
@@ -573,7 +598,7 @@ impl Engine {
                             key,
                             props: bounded(props),
                         });
-                        *dirty = true;
+                        *lazy_dirty = true;
                     }
                     if let Some(p) = completed {
                         // A completed sequence restarts: earlier partials are spent.
@@ -599,7 +624,7 @@ impl Engine {
                     if absent.iter().any(|m| matches(m, eid, targets, &ctx)) {
                         let before = pending.len();
                         pending.retain(|p| p.key != key);
-                        *dirty |= pending.len() != before;
+                        *lazy_dirty |= pending.len() != before;
                     }
                     if matches(after, eid, targets, &ctx) {
                         pending.retain(|p| p.key != key);
@@ -612,7 +637,7 @@ impl Engine {
                             props: bounded(props),
                             session: ctx.state.session.start,
                         });
-                        *dirty = true;
+                        *lazy_dirty = true;
                     }
                 }
                 Trigger::Idle { .. } => {}
@@ -636,7 +661,7 @@ impl Engine {
             max_scroll,
             hidden_since,
             idle_base,
-            dirty,
+            lazy_dirty,
             ..
         } = self;
         let empty = Value::Obj(Map::new());
@@ -669,7 +694,7 @@ impl Engine {
                     if due.is_empty() {
                         continue;
                     }
-                    *dirty = true;
+                    *lazy_dirty = true;
                     due.sort_by_key(|p| p.deadline);
                     for p in due {
                         // A wait from an earlier visit is stale: drop it.
@@ -704,7 +729,7 @@ impl Engine {
                         continue;
                     }
                     *fired_for = *idle_base;
-                    *dirty = true;
+                    *lazy_dirty = true;
                     let ctx = Ctx {
                         event: "",
                         props: &empty,
@@ -816,6 +841,200 @@ impl Engine {
             s.push_str(" (filtered)");
         }
         s
+    }
+
+    /// The caps layer: may this decision be shown now? On success the show is recorded
+    /// (and, for displayed prompts, the prompt is on screen until `closed`); on failure
+    /// the reason is kept for `explain`.
+    pub fn admit(&mut self, d: &Decision, now: u64) -> Result<(), Suppressed> {
+        self.state.ledger.clamp_future(now);
+        let Some(rule) = self.cfg.rules.get(d.rule) else {
+            return Err(Suppressed {
+                cap: "unknown".into(),
+                reason: "unknown rule".into(),
+                until: None,
+            });
+        };
+        let result = if rule.displays && self.hidden_since.is_some() {
+            Err(Suppressed {
+                cap: "hidden".into(),
+                reason: "the tab is hidden: only a visible tab shows prompts".into(),
+                until: None,
+            })
+        } else if let (true, true, Some(other)) =
+            (rule.displays, self.cfg.caps.one_at_a_time, self.showing)
+        {
+            let name = self.cfg.rules.get(other).map_or("", |r| r.id.as_str());
+            Err(Suppressed {
+                cap: "oneAtATime".into(),
+                reason: format!("another prompt (\"{name}\") is on screen"),
+                until: None,
+            })
+        } else {
+            let group = rule.caps.group.as_deref();
+            let in_group: Vec<&str> = match group {
+                Some(g) => self
+                    .cfg
+                    .rules
+                    .iter()
+                    .filter(|r| r.caps.group.as_deref() == Some(g))
+                    .map(|r| r.id.as_str())
+                    .collect(),
+                None => Vec::new(),
+            };
+            let global: Vec<&str> = self
+                .cfg
+                .rules
+                .iter()
+                .filter(|r| r.caps.global)
+                .map(|r| r.id.as_str())
+                .collect();
+            super::caps::admit(
+                &self.cfg.caps,
+                &rule.caps,
+                &self.state.ledger,
+                &rule.id,
+                &in_group,
+                &global,
+                self.state.session.start,
+                now,
+            )
+        };
+        let displays = rule.displays;
+        let id = rule.id.clone();
+        let status = self.status.get_mut(d.rule);
+        match &result {
+            Ok(()) => {
+                self.state.ledger.record(&id, Kind::Show, now);
+                if displays {
+                    self.showing = Some(d.rule);
+                }
+                self.dirty = true;
+                if let Some(st) = status {
+                    st.shown = st.shown.saturating_add(1);
+                    st.suppressed = None;
+                }
+            }
+            Err(s) => {
+                if let Some(st) = status {
+                    st.suppressed = Some(s.clone());
+                }
+            }
+        }
+        result
+    }
+
+    /// Records what the visitor did with a rule's prompt (or, with rule `*`, a choice
+    /// for every rule): dismiss, click, convert, snooze, opt out, opt in. Unknown rule
+    /// ids are ignored (returns false).
+    pub fn record(&mut self, rule_id: &str, kind: Kind, now: u64) -> bool {
+        let r = self.cfg.rule_index(rule_id);
+        if r.is_none() && rule_id != super::caps::ALL {
+            return false;
+        }
+        if matches!(kind, Kind::Dismiss | Kind::Snooze(_) | Kind::OptOut)
+            && (r.is_some() && self.showing == r || rule_id == super::caps::ALL)
+        {
+            self.showing = None;
+        }
+        self.state.ledger.record(rule_id, kind, now);
+        self.dirty = true;
+        true
+    }
+
+    /// The prompt left the screen without an outcome (e.g. a countdown ran out).
+    pub fn closed(&mut self, rule_id: &str) {
+        if self.showing.is_some() && self.showing == self.cfg.rule_index(rule_id) {
+            self.showing = None;
+        }
+    }
+
+    pub fn showing(&self) -> Option<&str> {
+        self.showing
+            .and_then(|r| self.cfg.rules.get(r))
+            .map(|r| r.id.as_str())
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.state.ledger
+    }
+
+    /// Folds in another tab's stored state: the ledger by union (no choice is lost),
+    /// visit counts by maximum, pattern windows by union. Returns whether anything changed.
+    pub fn merge_state(&mut self, other: &State) -> bool {
+        let mut changed = self.state.ledger.merge(&other.ledger);
+        let v = &mut self.state.visitor;
+        if other.visitor.id == v.id {
+            if other.visitor.visits > v.visits {
+                v.visits = other.visitor.visits;
+                changed = true;
+            }
+            if other.visitor.first_seen > 0 && other.visitor.first_seen < v.first_seen {
+                v.first_seen = other.visitor.first_seen;
+                changed = true;
+            }
+        }
+        let s = &mut self.state.session;
+        if other.session.start == s.start && other.session.last_activity > s.last_activity {
+            s.last_activity = other.session.last_activity;
+            self.idle_base = self.idle_base.max(s.last_activity);
+        }
+        if other.consent && !self.state.consent {
+            self.state.consent = true;
+            changed = true;
+        }
+        for (id, fp, theirs) in &other.patterns {
+            let Some(r) = self
+                .cfg
+                .rules
+                .iter()
+                .position(|x| x.id == *id && x.fingerprint == *fp)
+            else {
+                continue;
+            };
+            let Some(Some(ours)) = self.progress.get_mut(r) else {
+                continue;
+            };
+            changed |= merge_progress(ours, theirs);
+        }
+        if changed {
+            self.recompute_deadline();
+        }
+        changed
+    }
+
+    /// Erases everything known about the visitor (a fresh visitor id is used).
+    pub fn forget(&mut self, new_id: &str, now: u64) {
+        self.state = State::default();
+        self.state.visitor = Visitor {
+            id: new_id.into(),
+            first_seen: now,
+            visits: 0,
+            prev_visit: 0,
+        };
+        for p in self.progress.iter_mut().flatten() {
+            *p = match p {
+                Progress::Sequence(_) => Progress::Sequence(Vec::new()),
+                Progress::Absence(_) => Progress::Absence(Vec::new()),
+                Progress::Count(_) => Progress::Count(Vec::new()),
+                Progress::Idle(_) => Progress::Idle(0),
+            };
+        }
+        self.showing = None;
+        self.touch_session(now, true);
+        self.dirty = true;
+        self.recompute_deadline();
+    }
+
+    pub fn consent_granted(&self) -> bool {
+        self.state.consent
+    }
+
+    pub fn set_consent(&mut self, granted: bool) {
+        if self.state.consent != granted {
+            self.state.consent = granted;
+            self.dirty = true;
+        }
     }
 
     /// Why a rule did or did not fire, and what it is waiting for.
@@ -943,6 +1162,36 @@ impl Engine {
                     .map(|d| Value::Num(d as f64))
                     .unwrap_or_default(),
             ),
+            ("shown", Value::Num(status.shown as f64)),
+            (
+                "suppressed",
+                status
+                    .suppressed
+                    .as_ref()
+                    .map(|x| {
+                        obj([
+                            ("cap", Value::Str(x.cap.clone())),
+                            ("reason", Value::Str(x.reason.clone())),
+                            (
+                                "until",
+                                x.until.map(|u| Value::Num(u as f64)).unwrap_or_default(),
+                            ),
+                        ])
+                    })
+                    .unwrap_or_default(),
+            ),
+            (
+                "optedOut",
+                Value::Bool(self.state.ledger.opted_out(&rule.id)),
+            ),
+            (
+                "snoozedUntil",
+                self.state
+                    .ledger
+                    .snoozed_until(&rule.id, now)
+                    .map(|u| Value::Num(u as f64))
+                    .unwrap_or_default(),
+            ),
             ("summary", Value::Str(summary)),
         ]))
     }
@@ -1020,6 +1269,57 @@ fn merge(into: &mut Value, from: &Value) {
     }
     if into.approx_size() > MAX_PROPS_BYTES {
         *into = bounded(into);
+    }
+}
+
+/// Union of two tabs' progress for one rule, bounded as usual.
+fn merge_progress(ours: &mut Progress, theirs: &Progress) -> bool {
+    match (ours, theirs) {
+        (Progress::Count(a), Progress::Count(b)) => {
+            let mut changed = false;
+            for (key, ts) in b {
+                if let Some((_, mine)) = a.iter_mut().find(|(k, _)| k == key) {
+                    for t in ts {
+                        if !mine.contains(t) {
+                            mine.push(*t);
+                            changed = true;
+                        }
+                    }
+                    mine.sort_unstable();
+                } else if a.len() < MAX_GROUPS {
+                    a.push((key.clone(), ts.clone()));
+                    changed = true;
+                }
+            }
+            changed
+        }
+        (Progress::Absence(a), Progress::Absence(b)) => {
+            let mut changed = false;
+            for p in b {
+                if a.len() < MAX_PENDING && !a.iter().any(|x| x.key == p.key) {
+                    a.push(p.clone());
+                    changed = true;
+                }
+            }
+            changed
+        }
+        (Progress::Sequence(a), Progress::Sequence(b)) => {
+            let mut changed = false;
+            for p in b {
+                if a.len() < MAX_PARTIALS && !a.contains(p) {
+                    a.push(p.clone());
+                    changed = true;
+                }
+            }
+            changed
+        }
+        (Progress::Idle(a), Progress::Idle(b)) => {
+            let m = (*a).max(*b);
+            let changed = m != *a;
+            *a = m;
+            changed
+        }
+        _ => false,
     }
 }
 

@@ -414,7 +414,10 @@ mod tests {
             let v = a.variant.unwrap();
             assert_eq!(a.in_holdout, e.holdout_bucket(&id) < 0.2);
             // The holdout hash is the documented version-2 hash with a prefixed seed.
-            assert_eq!(e.holdout_bucket(&id), hash("__holdout:promo", &id, 2).unwrap());
+            assert_eq!(
+                e.holdout_bucket(&id),
+                hash("__holdout:promo", &id, 2).unwrap()
+            );
             if a.in_holdout {
                 held += 1;
                 held_by_variant[v] += 1;
@@ -425,7 +428,10 @@ mod tests {
         }
         // 20% ± 2 points, and spread over both variants (independent of the bucket).
         assert!((900..1100).contains(&held), "{held}");
-        assert!(held_by_variant.iter().all(|&h| h > 400), "{held_by_variant:?}");
+        assert!(
+            held_by_variant.iter().all(|&h| h > 400),
+            "{held_by_variant:?}"
+        );
         // Not in the experiment: never in the holdout.
         e.coverage = 0.0;
         assert!(!e.assign("visitor-1", None).in_holdout);

@@ -211,7 +211,10 @@ fn scaling(v: &Value, path: &str, dim: Option<usize>, errors: &mut Errors) -> Op
                 err(
                     errors,
                     &at,
-                    format!("expected a maximum greater than the minimum ({})", num_to_string(*l)),
+                    format!(
+                        "expected a maximum greater than the minimum ({})",
+                        num_to_string(*l)
+                    ),
                 );
             }
         }
@@ -261,10 +264,7 @@ fn centroids(
                 Some(j) => err(
                     errors,
                     &o.at("name"),
-                    format!(
-                        "duplicate segment name \"{n}\" (also {})",
-                        index(path, j)
-                    ),
+                    format!("duplicate segment name \"{n}\" (also {})", index(path, j)),
                 ),
                 None => names.push(n),
             },
@@ -306,7 +306,11 @@ pub fn compile_centroids(v: &Value, path: &str, errors: &mut Errors) -> Option<C
     let max_distance = match o.get("maxDistance") {
         Some(Value::Num(d)) if d.is_finite() && *d >= 0.0 => Some(*d),
         Some(_) => {
-            err(errors, &o.at("maxDistance"), "expected a number that is not negative");
+            err(
+                errors,
+                &o.at("maxDistance"),
+                "expected a number that is not negative",
+            );
             None
         }
         None => None,
@@ -483,6 +487,14 @@ mod tests {
                 "segments.kmeans.scaling.type: unknown scaling \"zcore\" (did you mean \"zscore\"?)",
                 "segments.kmeans.centroids: required",
             ]
+        );
+        let (_, errs) = compile(
+            r#"{"features": ["x"], "scaling": {"type": "pca"},
+                "centroids": [{"name": "a", "center": [0]}]}"#,
+        );
+        assert_eq!(
+            errs,
+            ["segments.kmeans.scaling.type: unknown scaling \"pca\"; expected \"zscore\" or \"minmax\""]
         );
         let (_, errs) = compile(r#"[1]"#);
         assert_eq!(errs, ["segments.kmeans: expected an object, got array"]);

@@ -66,6 +66,10 @@ pub struct State {
     pub patterns: Vec<(String, String, Progress)>,
     /// Host attributes from `identify()`.
     pub attrs: Map,
+    /// Shows, dismissals, conversions and the visitor's choices.
+    pub ledger: super::caps::Ledger,
+    /// The visitor granted consent (only ever stored once granted).
+    pub consent: bool,
 }
 
 fn time(v: Option<&Value>, now: u64) -> Option<u64> {
@@ -174,6 +178,8 @@ impl State {
             ),
             ("patterns", Value::Arr(patterns)),
             ("attrs", Value::Obj(self.attrs.clone())),
+            ("ledger", self.ledger.to_value()),
+            ("consent", Value::Bool(self.consent)),
         ])
     }
 
@@ -248,7 +254,16 @@ impl State {
         }
         if let Some(Value::Obj(attrs)) = root.get("attrs") {
             st.attrs = attrs.clone();
+            st.attrs
+                .0
+                .retain(|(k, _)| !super::reader::is_forbidden_key(k));
         }
+        if let Some(l) = root.get("ledger") {
+            let (ledger, bad) = super::caps::Ledger::from_value(l, now);
+            st.ledger = ledger;
+            repaired |= bad;
+        }
+        st.consent = root.get("consent") == Some(&Value::Bool(true));
         (st, repaired)
     }
 }
@@ -336,6 +351,8 @@ mod tests {
                 ("c".into(), "f3".into(), Progress::Idle(4_000)),
             ],
             attrs: Map::new(),
+            ledger: Default::default(),
+            consent: false,
         }
     }
 

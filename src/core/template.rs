@@ -451,8 +451,10 @@ impl Out {
 
 /// Whether a character of a value survives into the output.
 fn keep(c: char) -> bool {
-    !(c.is_control() && c != '\n' && c != '\t')
-        && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    if c.is_control() {
+        return matches!(c, '\n' | '\t');
+    }
+    !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Resolves a path against the scopes, innermost first, by its first name.
@@ -486,7 +488,7 @@ fn section_items(v: Option<&Value>) -> Option<&Value> {
 }
 
 /// Renders `nodes`; false aborts the whole rendering (missing under Skip, URL overflow).
-fn walk<'v>(nodes: &[Node], scopes: &mut Vec<&'v Value>, out: &mut Out) -> bool {
+fn walk(nodes: &[Node], scopes: &mut Vec<&Value>, out: &mut Out) -> bool {
     for node in nodes {
         if !out.step() {
             return out.encode.is_none();
@@ -564,7 +566,10 @@ mod tests {
 
     fn compile_err(src: &str) -> String {
         let mut errors = Errors::new();
-        assert!(compile(src, "rules[0].action.body", &mut errors).is_none(), "{src}");
+        assert!(
+            compile(src, "rules[0].action.body", &mut errors).is_none(),
+            "{src}"
+        );
         assert_eq!(errors.len(), 1);
         errors[0].to_string()
     }
@@ -579,14 +584,20 @@ mod tests {
         );
         assert_eq!(r("{{ props.name }}", r#"{"props":{"name":"Ada"}}"#), "Ada");
         assert_eq!(r("{{a.0.b}}", r#"{"a":[{"b":"x"}]}"#), "x");
-        assert_eq!(r("{{$x}}-{{a_b}}-{{c-d}}", r#"{"$x":1,"a_b":2,"c-d":3}"#), "1-2-3");
+        assert_eq!(
+            r("{{$x}}-{{a_b}}-{{c-d}}", r#"{"$x":1,"a_b":2,"c-d":3}"#),
+            "1-2-3"
+        );
         assert_eq!(r("{{prénom}}", r#"{"prénom":"Zoé"}"#), "Zoé");
     }
 
     #[test]
     fn numbers_and_scalars_print_like_javascript() {
         let c = r#"{"n":3.0,"f":0.5,"neg":-42,"b":true,"f2":false,"z":0,"l":[1,"a",2.5]}"#;
-        assert_eq!(r("{{n}} {{f}} {{neg}} {{b}} {{f2}} {{z}} {{l}}", c), "3 0.5 -42 true false 0 1,a,2.5");
+        assert_eq!(
+            r("{{n}} {{f}} {{neg}} {{b}} {{f2}} {{z}} {{l}}", c),
+            "3 0.5 -42 true false 0 1,a,2.5"
+        );
     }
 
     #[test]
@@ -611,7 +622,9 @@ mod tests {
     #[test]
     fn missing_policy_default_reports_and_skip_refuses() {
         let t = t("Hi {{user.name}}, {{user.name}} {{a}}{{#s}}{{b}}{{/s}}");
-        let out = t.render(&ctx(r#"{"s":true}"#), MissingPolicy::Default).unwrap();
+        let out = t
+            .render(&ctx(r#"{"s":true}"#), MissingPolicy::Default)
+            .unwrap();
         assert_eq!(out.to_plain_string(), "Hi ,  ");
         assert_eq!(out.missing, vec!["user.name", "a", "b"]);
         assert_eq!(t.render(&ctx("{}"), MissingPolicy::Skip), None);
@@ -620,13 +633,19 @@ mod tests {
             None
         );
         let ok = t
-            .render(&ctx(r#"{"user":{"name":"Ada"},"a":1}"#), MissingPolicy::Skip)
+            .render(
+                &ctx(r#"{"user":{"name":"Ada"},"a":1}"#),
+                MissingPolicy::Skip,
+            )
             .unwrap();
         assert_eq!(ok.to_plain_string(), "Hi Ada, Ada 1");
         assert!(ok.missing.is_empty());
         // A missing section is a condition, not missing data.
         assert!(t
-            .render(&ctx(r#"{"user":{"name":"A"},"a":1,"s":false}"#), MissingPolicy::Skip)
+            .render(
+                &ctx(r#"{"user":{"name":"A"},"a":1,"s":false}"#),
+                MissingPolicy::Skip
+            )
             .is_some());
     }
 
@@ -634,13 +653,22 @@ mod tests {
     fn sections_over_lists() {
         let c = r#"{"cart":{"items":[{"name":"Tea","qty":2},{"name":"Cup","qty":1}]},"cur":"€"}"#;
         assert_eq!(
-            r("{{#cart.items}}{{name}} × {{qty}}{{cur}}; {{/cart.items}}", c),
+            r(
+                "{{#cart.items}}{{name}} × {{qty}}{{cur}}; {{/cart.items}}",
+                c
+            ),
             "Tea × 2€; Cup × 1€; "
         );
-        assert_eq!(r("{{#l}}<{{.}}>{{/l}}", r#"{"l":["a",1,true]}"#), "<a><1><true>");
+        assert_eq!(
+            r("{{#l}}<{{.}}>{{/l}}", r#"{"l":["a",1,true]}"#),
+            "<a><1><true>"
+        );
         // Inner names shadow outer ones; a first name found resolves there only.
         assert_eq!(
-            r("{{#a}}{{x}}{{b.c|none}}{{/a}}", r#"{"x":"outer","b":{"c":"o"},"a":[{"x":"in","b":{}}]}"#),
+            r(
+                "{{#a}}{{x}}{{b.c|none}}{{/a}}",
+                r#"{"x":"outer","b":{"c":"o"},"a":[{"x":"in","b":{}}]}"#
+            ),
             "innone"
         );
         // `.` outside a section is the whole context.
@@ -654,29 +682,54 @@ mod tests {
             r("{{#orders}}#{{id}}:{{#lines}}{{sku}}{{sep}}{{/lines}}{{^lines}}none{{/lines}} {{/orders}}", c),
             "#1:a/b/ #2:none "
         );
-        assert_eq!(r("{{#a}}{{#b}}{{#c}}deep{{/c}}{{/b}}{{/a}}", r#"{"a":{"b":{"c":1}}}"#), "deep");
+        assert_eq!(
+            r(
+                "{{#a}}{{#b}}{{#c}}deep{{/c}}{{/b}}{{/a}}",
+                r#"{"a":{"b":{"c":1}}}"#
+            ),
+            "deep"
+        );
     }
 
     #[test]
     fn sections_over_truthy_falsy_and_missing() {
-        assert_eq!(r("{{#u}}Hi {{name}}{{/u}}", r#"{"u":{"name":"Ada"}}"#), "Hi Ada");
-        assert_eq!(r("{{#vip}}VIP {{.}}{{/vip}}", r#"{"vip":"gold"}"#), "VIP gold");
+        assert_eq!(
+            r("{{#u}}Hi {{name}}{{/u}}", r#"{"u":{"name":"Ada"}}"#),
+            "Hi Ada"
+        );
+        assert_eq!(
+            r("{{#vip}}VIP {{.}}{{/vip}}", r#"{"vip":"gold"}"#),
+            "VIP gold"
+        );
         assert_eq!(r("{{#vip}}VIP{{/vip}}", r#"{"vip":true}"#), "VIP");
-        for falsy in [r#"{"vip":false}"#, r#"{"vip":0}"#, r#"{"vip":""}"#, r#"{"vip":null}"#, r#"{"vip":[]}"#, "{}"] {
+        for falsy in [
+            r#"{"vip":false}"#,
+            r#"{"vip":0}"#,
+            r#"{"vip":""}"#,
+            r#"{"vip":null}"#,
+            r#"{"vip":[]}"#,
+            "{}",
+        ] {
             assert_eq!(r("{{#vip}}VIP{{/vip}}", falsy), "", "{falsy}");
             assert_eq!(r("{{^vip}}none{{/vip}}", falsy), "none", "{falsy}");
         }
         assert_eq!(r("{{^vip}}none{{/vip}}", r#"{"vip":[0]}"#), "");
         assert_eq!(r("{{^vip}}none{{/vip}}", r#"{"vip":{}}"#), "");
         assert_eq!(
-            r("{{^cart.items}}Your cart is empty{{/cart.items}}", r#"{"cart":{"items":[]}}"#),
+            r(
+                "{{^cart.items}}Your cart is empty{{/cart.items}}",
+                r#"{"cart":{"items":[]}}"#
+            ),
             "Your cart is empty"
         );
     }
 
     #[test]
     fn escaped_braces() {
-        assert_eq!(r("\\{{name}} is {{name}}", r#"{"name":"x"}"#), "{{name}} is x");
+        assert_eq!(
+            r("\\{{name}} is {{name}}", r#"{"name":"x"}"#),
+            "{{name}} is x"
+        );
         assert_eq!(r("a\\{{", "{}"), "a{{");
         assert_eq!(r("}} and } stay", "{}"), "}} and } stay");
         assert_eq!(r("{{a}}}", r#"{"a":1}"#), "1}");
@@ -704,7 +757,11 @@ mod tests {
             "emoji": "👩\u{200D}💻",
         });
         let c: Value = serde_json::from_value(c).unwrap();
-        let render = |s: &str| t(s).render(&c, MissingPolicy::Default).unwrap().to_plain_string();
+        let render = |s: &str| {
+            t(s).render(&c, MissingPolicy::Default)
+                .unwrap()
+                .to_plain_string()
+        };
         assert_eq!(render("{{ctl}}"), "ab[31mcdef\nline\ttab");
         assert_eq!(render("{{rtl}}"), "gnp.exe x");
         assert_eq!(render("{{hebrew}}!"), "שלום!");
@@ -718,7 +775,10 @@ mod tests {
     fn long_values_are_capped() {
         let big = "é".repeat(1_000_000);
         let c = Value::Obj(crate::core::value::Map(vec![("v".into(), Value::Str(big))]));
-        let out = t("[{{v}}]").render(&c, MissingPolicy::Default).unwrap().to_plain_string();
+        let out = t("[{{v}}]")
+            .render(&c, MissingPolicy::Default)
+            .unwrap()
+            .to_plain_string();
         assert_eq!(out.chars().count(), MAX_VALUE_CHARS + 2);
         assert!(out.ends_with("é…]"));
         // Exactly at the cap: no ellipsis.
@@ -726,33 +786,50 @@ mod tests {
             "v".into(),
             Value::Str("x".repeat(MAX_VALUE_CHARS)),
         )]));
-        let out = t("{{v}}").render(&c, MissingPolicy::Default).unwrap().to_plain_string();
+        let out = t("{{v}}")
+            .render(&c, MissingPolicy::Default)
+            .unwrap()
+            .to_plain_string();
         assert_eq!(out, "x".repeat(MAX_VALUE_CHARS));
         // Control characters do not count against the cap.
         let c = Value::Obj(crate::core::value::Map(vec![(
             "v".into(),
             Value::Str("\u{1}x".repeat(MAX_VALUE_CHARS)),
         )]));
-        let out = t("{{v}}").render(&c, MissingPolicy::Default).unwrap().to_plain_string();
+        let out = t("{{v}}")
+            .render(&c, MissingPolicy::Default)
+            .unwrap()
+            .to_plain_string();
         assert_eq!(out, "x".repeat(MAX_VALUE_CHARS));
     }
 
     #[test]
     fn whole_rendering_is_capped() {
         let items: Vec<Value> = (0..100).map(|_| Value::Str("y".repeat(400))).collect();
-        let c = Value::Obj(crate::core::value::Map(vec![("l".into(), Value::Arr(items))]));
-        let out = t("start {{#l}}{{.}}{{/l}} end").render(&c, MissingPolicy::Default).unwrap();
+        let c = Value::Obj(crate::core::value::Map(vec![(
+            "l".into(),
+            Value::Arr(items),
+        )]));
+        let out = t("start {{#l}}{{.}}{{/l}} end")
+            .render(&c, MissingPolicy::Default)
+            .unwrap();
         let s = out.to_plain_string();
         assert_eq!(s.chars().count(), MAX_RENDER_CHARS);
         assert!(s.starts_with("start y") && s.ends_with("y…"));
         // Literal text counts too, cut on a character boundary.
         let src = "ü".repeat(MAX_SOURCE_CHARS);
-        let s = t(&src).render(&Value::Null, MissingPolicy::Default).unwrap().to_plain_string();
+        let s = t(&src)
+            .render(&Value::Null, MissingPolicy::Default)
+            .unwrap()
+            .to_plain_string();
         assert_eq!(s.chars().count(), MAX_RENDER_CHARS);
         assert!(s.ends_with("ü…"));
         // Exactly full, then more: the last character becomes the ellipsis.
         let src = format!("{}{{{{#l}}}}z{{{{/l}}}}", "a".repeat(MAX_RENDER_CHARS));
-        let s = t(&src).render(&ctx(r#"{"l":[1]}"#), MissingPolicy::Default).unwrap().to_plain_string();
+        let s = t(&src)
+            .render(&ctx(r#"{"l":[1]}"#), MissingPolicy::Default)
+            .unwrap()
+            .to_plain_string();
         assert_eq!(s.chars().count(), MAX_RENDER_CHARS);
         assert!(s.ends_with("a…"));
     }
@@ -765,15 +842,22 @@ mod tests {
         let out = t(src).render(&c, MissingPolicy::Default).unwrap();
         assert_eq!(out.to_plain_string(), "…");
         let src = "{{#a}}{{#a}}{{.}}{{/a}}{{/a}}";
-        let s = t(src).render(&c, MissingPolicy::Default).unwrap().to_plain_string();
+        let s = t(src)
+            .render(&c, MissingPolicy::Default)
+            .unwrap()
+            .to_plain_string();
         assert!(s.chars().count() <= MAX_RENDER_CHARS && s.ends_with('…'));
     }
 
     #[test]
     fn segments_and_plain_string() {
-        let out = t("a{{x}}b").render(&ctx(r#"{"x":"-"}"#), MissingPolicy::Default).unwrap();
+        let out = t("a{{x}}b")
+            .render(&ctx(r#"{"x":"-"}"#), MissingPolicy::Default)
+            .unwrap();
         assert_eq!(out.segments, vec![Segment::Text("a-b".into())]);
-        let out = t("{{x}}").render(&ctx("{}"), MissingPolicy::Default).unwrap();
+        let out = t("{{x}}")
+            .render(&ctx("{}"), MissingPolicy::Default)
+            .unwrap();
         assert!(out.segments.is_empty());
         assert_eq!(out.to_plain_string(), "");
     }
@@ -798,10 +882,22 @@ mod tests {
             compile_err("é{{{x}}}"),
             "rules[0].action.body: \"{{{\" at character 2: triple braces are not supported; all values render as text"
         );
-        assert_eq!(compile_err("a{{}}"), "rules[0].action.body: empty placeholder at character 2");
-        assert_eq!(compile_err("a{{  }}"), "rules[0].action.body: empty placeholder at character 2");
-        assert_eq!(compile_err("{{#}}x{{/}}"), "rules[0].action.body: empty placeholder at character 1");
-        assert_eq!(compile_err("{{|x}}"), "rules[0].action.body: empty placeholder at character 1");
+        assert_eq!(
+            compile_err("a{{}}"),
+            "rules[0].action.body: empty placeholder at character 2"
+        );
+        assert_eq!(
+            compile_err("a{{  }}"),
+            "rules[0].action.body: empty placeholder at character 2"
+        );
+        assert_eq!(
+            compile_err("{{#}}x{{/}}"),
+            "rules[0].action.body: empty placeholder at character 1"
+        );
+        assert_eq!(
+            compile_err("{{|x}}"),
+            "rules[0].action.body: empty placeholder at character 1"
+        );
         assert_eq!(
             compile_err("{{a..b}}"),
             "rules[0].action.body: empty name in path \"a..b\" at character 1"
@@ -814,7 +910,9 @@ mod tests {
             compile_err("x {{a b}}"),
             "rules[0].action.body: invalid character ' ' in path \"a b\" at character 3; a path is names (letters, digits, _, - and $) separated by dots"
         );
-        assert!(compile_err("{{&x}}").contains("invalid character '&' in path \"&x\" at character 1"));
+        assert!(
+            compile_err("{{&x}}").contains("invalid character '&' in path \"&x\" at character 1")
+        );
         assert!(compile_err("{{!comment}}").contains("invalid character '!'"));
         assert!(compile_err("{{>partial}}").contains("invalid character '>'"));
         assert!(compile_err("{{#a|x}}{{/a}}").contains("invalid character '|' in path \"a|x\""));
@@ -836,14 +934,23 @@ mod tests {
             "rules[0].action.body: section \"{{^a}}\" opened at character 1 is never closed"
         );
         let long = "x".repeat(60);
-        assert!(compile_err(&format!("{{{{#{long}}}}}")).contains(&format!("\"{{{{#{}…}}}}\"", &long[..40])));
+        assert!(compile_err(&format!("{{{{#{long}}}}}"))
+            .contains(&format!("\"{{{{#{}…}}}}\"", &long[..40])));
     }
 
     #[test]
     fn depth_and_length_limits() {
-        let ok = format!("{}x{}", "{{#a}}".repeat(MAX_DEPTH), "{{/a}}".repeat(MAX_DEPTH));
+        let ok = format!(
+            "{}x{}",
+            "{{#a}}".repeat(MAX_DEPTH),
+            "{{/a}}".repeat(MAX_DEPTH)
+        );
         t(&ok);
-        let deep = format!("{}x{}", "{{#a}}".repeat(MAX_DEPTH + 1), "{{/a}}".repeat(MAX_DEPTH + 1));
+        let deep = format!(
+            "{}x{}",
+            "{{#a}}".repeat(MAX_DEPTH + 1),
+            "{{/a}}".repeat(MAX_DEPTH + 1)
+        );
         assert_eq!(
             compile_err(&deep),
             "rules[0].action.body: sections nested more than 8 deep at character 49"
@@ -859,12 +966,21 @@ mod tests {
     fn url_mode_encodes_values_and_refuses_overflow() {
         let enc: fn(&str) -> String = |s| s.replace(' ', "+");
         let t1 = t("/s?q={{q}}&d={{d|a b}}");
-        assert_eq!(t1.render_encoded(&ctx(r#"{"q":"x y"}"#), enc).as_deref(), Some("/s?q=x+y&d=a+b"));
+        assert_eq!(
+            t1.render_encoded(&ctx(r#"{"q":"x y"}"#), enc).as_deref(),
+            Some("/s?q=x+y&d=a+b")
+        );
         assert_eq!(t("/s?q={{q}}").render_encoded(&ctx("{}"), enc), None);
-        let c = Value::Obj(crate::core::value::Map(vec![("q".into(), Value::Str("y".repeat(MAX_VALUE_CHARS + 1)))]));
+        let c = Value::Obj(crate::core::value::Map(vec![(
+            "q".into(),
+            Value::Str("y".repeat(MAX_VALUE_CHARS + 1)),
+        )]));
         assert_eq!(t("/s?q={{q}}").render_encoded(&c, enc), None);
         let items: Vec<Value> = (0..20).map(|_| Value::Str("y".repeat(400))).collect();
-        let c = Value::Obj(crate::core::value::Map(vec![("l".into(), Value::Arr(items))]));
+        let c = Value::Obj(crate::core::value::Map(vec![(
+            "l".into(),
+            Value::Arr(items),
+        )]));
         assert_eq!(t("/{{#l}}{{.}}{{/l}}").render_encoded(&c, enc), None);
     }
 }

@@ -1,16 +1,30 @@
-//! `Value` ⇄ `JsValue` through serde-wasm-bindgen (plain objects, never `Map`s).
+//! `Value` ⇄ `JsValue` as one JSON string: the browser's `JSON.stringify`/`JSON.parse`
+//! on the JS side and `core::json` on ours. One string crossing the boundary is much
+//! cheaper than building objects field by field. `JSON.stringify` also gives host data
+//! the web's usual meaning: `toJSON` is honoured, functions and `undefined` are dropped,
+//! cycles and BigInts are errors.
 
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 
+use crate::core::json;
 use crate::core::value::Value;
 
-/// Converts host data. Functions, symbols and BigInts are refused with a reason.
+/// Longest JSON text accepted from the host (config, event properties, attributes).
+const MAX_INPUT: usize = 1 << 20;
+
+/// Converts host data.
 pub fn from_js(v: &JsValue) -> Result<Value, String> {
     if v.is_undefined() || v.is_null() {
         return Ok(Value::Null);
     }
-    serde_wasm_bindgen::from_value::<Value>(v.clone()).map_err(|e| e.to_string())
+    let text = js_sys::JSON::stringify(v)
+        .map_err(|e| super::storage::js_error(&e))?
+        .as_string()
+        .ok_or_else(|| String::from("not representable as JSON"))?;
+    if text.len() > MAX_INPUT {
+        return Err("larger than 1 MB as JSON".into());
+    }
+    json::parse(&text)
 }
 
 /// Host data for events and attributes: as `from_js`, minus prototype-polluting keys.
@@ -21,6 +35,5 @@ pub fn from_js_data(v: &JsValue) -> Result<Value, String> {
 }
 
 pub fn to_js(v: &Value) -> JsValue {
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    v.serialize(&ser).unwrap_or(JsValue::NULL)
+    js_sys::JSON::parse(&json::to_json(v)).unwrap_or(JsValue::NULL)
 }

@@ -89,38 +89,65 @@ fn path_elements(ev: &Event) -> Vec<Element> {
     out
 }
 
-/// Ids of the watched selectors (restricted to `only` when given) that match any element
-/// on the path — `closest` semantics, through open shadow roots.
+/// The elements where a `closest()` walk must start: the innermost element, and each
+/// shadow host on the path (`closest` stops at a shadow root's boundary).
+fn walk_starts(els: &[Element]) -> Vec<&Element> {
+    let mut out: Vec<&Element> = Vec::with_capacity(2);
+    if let Some(first) = els.first() {
+        out.push(first);
+    }
+    for el in els.iter().skip(1) {
+        if el.shadow_root().is_some() {
+            out.push(el);
+        }
+    }
+    out
+}
+
+/// Ids of the watched selectors (restricted to `only` when given) that match an element
+/// on the path — `closest` semantics, through open shadow roots. One native `closest`
+/// call per selector and tree.
 fn matched(els: &[Element], selectors: &[String], only: Option<&[u16]>) -> Vec<u16> {
+    let starts = walk_starts(els);
     let mut out = Vec::new();
     for (i, sel) in selectors.iter().enumerate() {
         let id = i as u16;
         if only.is_some_and(|o| !o.contains(&id)) {
             continue;
         }
-        if els.iter().any(|el| el.matches(sel).unwrap_or(false)) {
+        if starts
+            .iter()
+            .any(|el| el.closest(sel).ok().flatten().is_some())
+        {
             out.push(id);
         }
     }
     out
 }
 
+/// Elements whose text describes a click: links, buttons and the like.
+const INTERACTIVE: &str = "a,button,[role=button],input,select,label,summary,[data-cuekit-event]";
+
 fn element_props(el: Option<&Element>) -> Map {
     let mut m = Map::new();
-    if let Some(el) = el {
-        m.insert("tag", Value::Str(el.tag_name().to_ascii_lowercase()));
-        let id = el.id();
-        if !id.is_empty() {
-            m.insert("id", Value::Str(id));
-        }
-        if let Some(text) = el.text_content() {
-            let t: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            let t: String = t.chars().take(MAX_TEXT).collect();
-            if !t.is_empty() {
-                m.insert("text", Value::Str(t));
+    let Some(el) = el else { return m };
+    m.insert("tag", Value::Str(el.tag_name().to_ascii_lowercase()));
+    let id = el.id();
+    if !id.is_empty() {
+        m.insert("id", Value::Str(id));
+    }
+    // Text only from the interactive element clicked (never a whole container's text).
+    if let Some(target) = el.closest(INTERACTIVE).ok().flatten() {
+        if let Some(text) = target.text_content() {
+            if text.len() <= 2_000 {
+                let t: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                let t: String = t.chars().take(MAX_TEXT).collect();
+                if !t.is_empty() {
+                    m.insert("text", Value::Str(t));
+                }
             }
         }
-        if let Some(href) = el.get_attribute("href") {
+        if let Some(href) = target.get_attribute("href") {
             m.insert("href", Value::Str(href.chars().take(500).collect()));
         }
     }

@@ -1,19 +1,26 @@
-//! The persisted state in localStorage, with a memory fallback when storage is
-//! unavailable or throws (Safari with cookies blocked, sandboxed iframes, quota).
+//! The persisted state in one namespaced, versioned localStorage record, with a memory
+//! fallback when storage is unavailable or throws (Safari with cookies blocked,
+//! sandboxed iframes, quota). Writes happen only when the text changed, and never before
+//! consent when consent is required.
 
 use wasm_bindgen::JsValue;
 
 use crate::core::state::State;
 use crate::core::value::Value;
 
-use super::convert::{from_js, to_js};
+use crate::core::json;
 
 pub struct Store {
     key: String,
     storage: Option<web_sys::Storage>,
-    /// The last text written or read, so unchanged state is never written again.
+    /// The last text written or read, so unchanged state is never written again and
+    /// another tab's write is noticed. Kept as a JS string too: comparing in JS avoids
+    /// copying the stored text into wasm when nothing changed.
     last: String,
+    last_js: JsValue,
     failed: bool,
+    /// Writing is allowed (false until consent when consent is required).
+    allowed: bool,
 }
 
 impl Store {
@@ -24,49 +31,107 @@ impl Store {
             key: format!("{prefix}:state"),
             storage,
             last: String::new(),
+            last_js: JsValue::NULL,
             failed: false,
+            allowed: true,
         }
     }
 
-    pub fn available(&self) -> bool {
-        self.storage.is_some() && !self.failed
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn set_allowed(&mut self, allowed: bool) {
+        self.allowed = allowed;
+    }
+
+    /// Whether a save would reach storage.
+    pub fn writable(&self) -> bool {
+        self.allowed && self.storage.is_some() && !self.failed
+    }
+
+    /// Whether the state lives in memory only.
+    pub fn memory_only(&self) -> bool {
+        !self.writable()
+    }
+
+    fn read_text(&self) -> Option<String> {
+        let st = self.storage.as_ref()?;
+        st.get_item(&self.key).ok().flatten()
+    }
+
+    /// The stored text as a JS string, without copying it into wasm.
+    fn read_js(&self) -> Option<JsValue> {
+        let st = self.storage.as_ref()?;
+        let get = js_sys::Reflect::get(st, &JsValue::from_str("getItem")).ok()?;
+        let f: &js_sys::Function = wasm_bindgen::JsCast::dyn_ref(&get)?;
+        f.call1(st, &JsValue::from_str(&self.key))
+            .ok()
+            .filter(|v| !v.is_null())
+    }
+
+    fn parse(text: &str, now: u64) -> (State, bool) {
+        let parsed = json::parse(text).unwrap_or(Value::Null);
+        State::from_value(&parsed, now)
     }
 
     /// Reads the stored state; anything unreadable gives a fresh state.
     pub fn load(&mut self, now: u64) -> (State, bool) {
-        let Some(st) = &self.storage else {
+        let Some(text) = self.read_text() else {
             return (State::default(), false);
         };
-        let text = match st.get_item(&self.key) {
-            Ok(Some(t)) => t,
-            _ => return (State::default(), false),
-        };
-        let parsed = js_sys::JSON::parse(&text)
-            .ok()
-            .and_then(|j| from_js(&j).ok())
-            .unwrap_or(Value::Null);
+        let out = Self::parse(&text, now);
+        self.last_js = JsValue::from_str(&text);
         self.last = text;
-        State::from_value(&parsed, now)
+        out
     }
 
-    /// Writes the state if its text changed. Failures switch to memory-only, once.
+    /// What another tab stored since our last read or write, if anything.
+    pub fn peek(&mut self, now: u64) -> Option<State> {
+        let js = self.read_js()?;
+        if js == self.last_js {
+            return None;
+        }
+        let text = js.as_string()?;
+        let (state, _) = Self::parse(&text, now);
+        self.last = text;
+        self.last_js = js;
+        Some(state)
+    }
+
+    /// Another tab's write, from a `storage` event.
+    pub fn incoming(
+        &mut self,
+        key: Option<String>,
+        text: Option<String>,
+        now: u64,
+    ) -> Option<State> {
+        if key.as_deref() != Some(self.key.as_str()) {
+            return None;
+        }
+        let text = text?;
+        if text == self.last {
+            return None;
+        }
+        let (state, _) = Self::parse(&text, now);
+        self.last_js = JsValue::from_str(&text);
+        self.last = text;
+        Some(state)
+    }
+
+    /// Writes the state if its text changed. A failure switches to memory-only, once.
     pub fn save(&mut self, state: &State) {
-        if self.failed {
+        if !self.writable() {
             return;
         }
         let Some(st) = &self.storage else {
             return;
         };
-        let js = to_js(&state.to_value());
-        let Some(text) = js_sys::JSON::stringify(&js)
-            .ok()
-            .and_then(|s| s.as_string())
-        else {
-            return;
-        };
+        let text = json::to_json(&state.to_value());
         if text == self.last {
             return;
         }
+        let js = JsValue::from_str(&text);
         if st.set_item(&self.key, &text).is_err() {
             self.failed = true;
             super::runtime::warn(
@@ -75,13 +140,16 @@ impl Store {
             return;
         }
         self.last = text;
+        self.last_js = js;
     }
 
+    /// Erases the stored record (consent withdrawn, `forget()`).
     pub fn clear(&mut self) {
         if let Some(st) = &self.storage {
             let _ = st.remove_item(&self.key);
         }
         self.last.clear();
+        self.last_js = JsValue::NULL;
     }
 }
 
@@ -101,6 +169,7 @@ pub fn random_id() -> String {
     s
 }
 
+/// A JS error as text.
 pub fn js_error(e: &JsValue) -> String {
     e.as_string()
         .or_else(|| js_sys::JSON::stringify(e).ok().and_then(|s| s.as_string()))

@@ -1,0 +1,828 @@
+//! Fatigue control: frequency caps, cooldowns, snooze, opt-out and quiet mode, decided
+//! over an append-only ledger of what happened (shows, dismissals, conversions, the
+//! visitor's choices). The ledger is a set: two tabs merge by union, so no dismiss,
+//! snooze or opt-out is ever lost, and merging is commutative and idempotent.
+
+use super::reader::{err, index, ConfigError, Errors, Obj};
+use super::value::{num_to_string, obj, Value};
+
+/// What happened to a rule (or, with rule `*`, to every rule).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Show,
+    Click,
+    Dismiss,
+    Convert,
+    /// Snoozed for this many ms from the entry's time.
+    Snooze(u64),
+    OptOut,
+    OptIn,
+}
+
+impl Kind {
+    fn code(self) -> (&'static str, u64) {
+        match self {
+            Kind::Show => ("show", 0),
+            Kind::Click => ("click", 0),
+            Kind::Dismiss => ("dismiss", 0),
+            Kind::Convert => ("convert", 0),
+            Kind::Snooze(d) => ("snooze", d),
+            Kind::OptOut => ("optout", 0),
+            Kind::OptIn => ("optin", 0),
+        }
+    }
+    fn from_code(s: &str, d: u64) -> Option<Kind> {
+        Some(match s {
+            "show" => Kind::Show,
+            "click" => Kind::Click,
+            "dismiss" => Kind::Dismiss,
+            "convert" => Kind::Convert,
+            "snooze" => Kind::Snooze(d),
+            "optout" => Kind::OptOut,
+            "optin" => Kind::OptIn,
+            _ => return None,
+        })
+    }
+    /// Entries are pruned per (rule, class): choices share one class so the latest
+    /// opt-in/opt-out/snooze always survives.
+    fn class(self) -> u8 {
+        match self {
+            Kind::Show => 0,
+            Kind::Click => 1,
+            Kind::Dismiss => 2,
+            Kind::Convert => 3,
+            Kind::Snooze(_) | Kind::OptOut | Kind::OptIn => 4,
+        }
+    }
+}
+
+/// The rule id that stands for "every rule" (quiet mode).
+pub const ALL: &str = "*";
+/// Entries kept per (rule, class), newest first.
+pub const KEEP_PER_CLASS: usize = 32;
+/// Entries kept in all.
+pub const MAX_ENTRIES: usize = 1000;
+/// Longest snooze honoured.
+pub const MAX_SNOOZE_MS: u64 = 400 * 86_400_000;
+
+const DAY: u64 = 86_400_000;
+const WEEK: u64 = 7 * DAY;
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    pub at: u64,
+    pub rule: String,
+    pub kind: Kind,
+}
+
+/// The visitor's history of prompts and choices, kept sorted and pruned.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ledger {
+    entries: Vec<Entry>,
+}
+
+impl Ledger {
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn record(&mut self, rule: &str, kind: Kind, at: u64) {
+        let kind = match kind {
+            Kind::Snooze(d) => Kind::Snooze(d.min(MAX_SNOOZE_MS)),
+            k => k,
+        };
+        self.entries.push(Entry {
+            at,
+            rule: rule.into(),
+            kind,
+        });
+        self.normalize();
+    }
+
+    /// Timestamps ahead of `now` (the clock was changed back) are moved to `now`, once,
+    /// so a snooze or cooldown measured from them can never become permanent.
+    pub fn clamp_future(&mut self, now: u64) {
+        if self.entries.iter().any(|e| e.at > now) {
+            for e in &mut self.entries {
+                e.at = e.at.min(now);
+            }
+            self.normalize();
+        }
+    }
+
+    /// Union with another tab's ledger. Returns whether anything was added.
+    pub fn merge(&mut self, other: &Ledger) -> bool {
+        let before = self.entries.clone();
+        self.entries.extend(other.entries.iter().cloned());
+        self.normalize();
+        self.entries != before
+    }
+
+    /// Sorted, de-duplicated, pruned: a deterministic function of the set of entries.
+    fn normalize(&mut self) {
+        self.entries.sort();
+        self.entries.dedup();
+        if self.entries.len() <= KEEP_PER_CLASS && self.entries.len() <= MAX_ENTRIES {
+            return;
+        }
+        // Keep the newest KEEP_PER_CLASS per (rule, class).
+        let mut keep = vec![false; self.entries.len()];
+        let mut counts: Vec<(&str, u8, usize)> = Vec::new();
+        for (i, e) in self.entries.iter().enumerate().rev() {
+            let c = e.kind.class();
+            let n = match counts.iter_mut().find(|(r, k, _)| *r == e.rule && *k == c) {
+                Some(slot) => {
+                    slot.2 += 1;
+                    slot.2
+                }
+                None => {
+                    counts.push((&e.rule, c, 1));
+                    1
+                }
+            };
+            if n <= KEEP_PER_CLASS {
+                if let Some(k) = keep.get_mut(i) {
+                    *k = true;
+                }
+            }
+        }
+        let mut it = keep.into_iter();
+        self.entries.retain(|_| it.next().unwrap_or(false));
+        if self.entries.len() > MAX_ENTRIES {
+            let cut = self.entries.len() - MAX_ENTRIES;
+            // Oldest shows and clicks go first; choices are kept.
+            let mut dropped = 0;
+            self.entries.retain(|e| {
+                if dropped < cut && matches!(e.kind, Kind::Show | Kind::Click) {
+                    dropped += 1;
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+    }
+
+    fn of<'a>(&'a self, rule: &'a str, kind: Kind) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.entries
+            .iter()
+            .filter(move |e| e.rule == rule && e.kind.class() == kind.class())
+    }
+
+    fn last(&self, rule: &str, kind: Kind) -> Option<u64> {
+        self.of(rule, kind).map(|e| e.at).max()
+    }
+
+    /// The latest choice (opt-out, opt-in, snooze) for a rule.
+    fn choice<'a>(&'a self, rule: &'a str) -> Option<&'a Entry> {
+        self.of(rule, Kind::OptIn).max_by_key(|e| (e.at, e.kind))
+    }
+
+    /// Opted out of `rule` (or of everything, for `*`), and not opted in since.
+    pub fn opted_out(&self, rule: &str) -> bool {
+        matches!(
+            self.choice(rule),
+            Some(Entry {
+                kind: Kind::OptOut,
+                ..
+            })
+        )
+    }
+
+    /// Snoozed until, if a snooze is the latest choice and has not expired.
+    pub fn snoozed_until(&self, rule: &str, now: u64) -> Option<u64> {
+        match self.choice(rule) {
+            Some(Entry {
+                kind: Kind::Snooze(d),
+                at,
+                ..
+            }) => {
+                // A timestamp from the future (clock changed) counts from now, so a
+                // snooze can never become permanent.
+                let until = (*at).min(now).saturating_add(*d);
+                (until > now).then_some(until)
+            }
+            _ => None,
+        }
+    }
+
+    /// Every rule with shows or choices, for explain and exports.
+    pub fn to_value(&self) -> Value {
+        Value::Arr(
+            self.entries
+                .iter()
+                .map(|e| {
+                    let (k, d) = e.kind.code();
+                    let mut parts = vec![
+                        ("t", Value::Num(e.at as f64)),
+                        ("r", Value::Str(e.rule.clone())),
+                        ("k", Value::Str(k.into())),
+                    ];
+                    if d > 0 {
+                        parts.push(("d", Value::Num(d as f64)));
+                    }
+                    obj(parts)
+                })
+                .collect(),
+        )
+    }
+
+    /// Reads a stored ledger; bad entries are dropped one by one, timestamps from the
+    /// future are clamped to `now`. Returns whether anything had to be dropped.
+    pub fn from_value(v: &Value, now: u64) -> (Ledger, bool) {
+        let mut l = Ledger::default();
+        let mut repaired = false;
+        let Some(list) = v.as_array() else {
+            return (l, !v.is_null());
+        };
+        for e in list {
+            let at = e.get("t").and_then(Value::as_f64);
+            let rule = e.get("r").and_then(Value::as_str);
+            let kind = e.get("k").and_then(Value::as_str);
+            let d = e.get("d").and_then(Value::as_f64).unwrap_or(0.0);
+            match (at, rule, kind) {
+                (Some(at), Some(rule), Some(kind))
+                    if at.is_finite()
+                        && at >= 0.0
+                        && d.is_finite()
+                        && d >= 0.0
+                        && !rule.is_empty()
+                        && rule.len() <= 64 =>
+                {
+                    match Kind::from_code(kind, d.min(MAX_SNOOZE_MS as f64) as u64) {
+                        Some(k) => l.entries.push(Entry {
+                            at: (at as u64).min(now),
+                            rule: rule.into(),
+                            kind: k,
+                        }),
+                        None => repaired = true,
+                    }
+                }
+                _ => repaired = true,
+            }
+        }
+        l.normalize();
+        (l, repaired)
+    }
+}
+
+/// Counting limits, shared by rules, groups and the global caps.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Limits {
+    pub per_session: Option<u32>,
+    pub per_day: Option<u32>,
+    pub per_week: Option<u32>,
+    pub per_visitor: Option<u32>,
+    pub min_interval: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuleCaps {
+    pub limits: Limits,
+    /// Cooldown after the nth dismissal (the last value repeats); empty: none.
+    pub dismiss_cooldowns: Vec<u64>,
+    pub convert_cooldown: Option<u64>,
+    pub group: Option<String>,
+    /// Whether the global caps apply to this rule.
+    pub global: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GlobalCaps {
+    pub limits: Limits,
+    pub groups: Vec<(String, Limits)>,
+    /// One prompt on screen at a time.
+    pub one_at_a_time: bool,
+}
+
+/// Why a decision was not shown: which cap, with a plain sentence, and until when
+/// (`None`: until the session ends, or until the visitor or host changes their choice).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suppressed {
+    pub cap: String,
+    pub reason: String,
+    pub until: Option<u64>,
+}
+
+fn suppress(cap: impl Into<String>, reason: String, until: Option<u64>) -> Result<(), Suppressed> {
+    Err(Suppressed {
+        cap: cap.into(),
+        reason,
+        until,
+    })
+}
+
+fn dur(ms: u64) -> String {
+    if ms % DAY == 0 {
+        num_to_string((ms / DAY) as f64) + "d"
+    } else if ms % 3_600_000 == 0 {
+        num_to_string((ms / 3_600_000) as f64) + "h"
+    } else if ms % 60_000 == 0 {
+        num_to_string((ms / 60_000) as f64) + "m"
+    } else {
+        num_to_string(ms as f64 / 1000.0) + "s"
+    }
+}
+
+/// Checks counting limits over the shows of `rules` (one rule, a group, or all).
+fn check_limits(
+    scope: &str,
+    limits: &Limits,
+    shows: &[u64],
+    session_start: u64,
+    now: u64,
+) -> Result<(), Suppressed> {
+    if let Some(gap) = limits.min_interval {
+        if let Some(last) = shows.iter().copied().max() {
+            let until = last.saturating_add(gap);
+            if until > now {
+                return suppress(
+                    format!("{scope} minInterval"),
+                    format!("capped by {scope} minInterval ({}) until {until}", dur(gap)),
+                    Some(until),
+                );
+            }
+        }
+    }
+    let windows: [(&str, Option<u32>, Option<u64>); 4] = [
+        ("perSession", limits.per_session, None),
+        ("perDay", limits.per_day, Some(DAY)),
+        ("perWeek", limits.per_week, Some(WEEK)),
+        ("perVisitor", limits.per_visitor, Some(u64::MAX)),
+    ];
+    for (name, max, window) in windows {
+        let Some(max) = max else { continue };
+        let since = match window {
+            None => session_start,
+            Some(w) => now.saturating_sub(w),
+        };
+        let mut inside: Vec<u64> = shows
+            .iter()
+            .copied()
+            .filter(|t| *t >= since && *t <= now)
+            .collect();
+        if inside.len() as u32 >= max {
+            inside.sort_unstable();
+            // The cap lifts when the oldest counted show leaves the window.
+            let until = match window {
+                None | Some(u64::MAX) => None,
+                Some(w) => inside
+                    .len()
+                    .checked_sub(max as usize)
+                    .and_then(|i| inside.get(i))
+                    .map(|t| t.saturating_add(w)),
+            };
+            let when = match (window, until) {
+                (None, _) => " until the session ends".to_string(),
+                (_, Some(u)) => format!(" until {u}"),
+                _ => String::new(),
+            };
+            return suppress(
+                format!("{scope} {name}"),
+                format!("capped by {scope} {name} ({}/{max}){when}", inside.len()),
+                until,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Decides whether a rule may show now. `rules_in_group` lists the rule ids sharing the
+/// rule's group; `global_rules` the ids the global caps count.
+#[allow(clippy::too_many_arguments)]
+pub fn admit(
+    global: &GlobalCaps,
+    caps: &RuleCaps,
+    ledger: &Ledger,
+    rule: &str,
+    rules_in_group: &[&str],
+    global_rules: &[&str],
+    session_start: u64,
+    now: u64,
+) -> Result<(), Suppressed> {
+    if ledger.opted_out(ALL) {
+        return suppress(
+            "quiet",
+            "the visitor chose quiet mode (no prompts)".into(),
+            None,
+        );
+    }
+    if let Some(until) = ledger.snoozed_until(ALL, now) {
+        return suppress(
+            "snooze",
+            format!("every prompt is snoozed until {until}"),
+            Some(until),
+        );
+    }
+    if ledger.opted_out(rule) {
+        return suppress(
+            "optout",
+            "the visitor chose \"don't show this again\"".into(),
+            None,
+        );
+    }
+    if let Some(until) = ledger.snoozed_until(rule, now) {
+        return suppress(
+            "snooze",
+            format!("snoozed (\"remind me later\") until {until}"),
+            Some(until),
+        );
+    }
+    if !caps.dismiss_cooldowns.is_empty() {
+        let dismissals: Vec<u64> = ledger
+            .of(rule, Kind::Dismiss)
+            .map(|e| e.at.min(now))
+            .collect();
+        if let Some(last) = dismissals.iter().copied().max() {
+            let n = dismissals.len();
+            let i = n
+                .saturating_sub(1)
+                .min(caps.dismiss_cooldowns.len().saturating_sub(1));
+            let cool = caps.dismiss_cooldowns.get(i).copied().unwrap_or(0);
+            let until = last.saturating_add(cool);
+            if until > now {
+                return suppress(
+                    "dismissCooldown",
+                    format!(
+                        "dismissed {n}×: cooling down for {} until {until}",
+                        dur(cool)
+                    ),
+                    Some(until),
+                );
+            }
+        }
+    }
+    if let (Some(cool), Some(last)) = (caps.convert_cooldown, ledger.last(rule, Kind::Convert)) {
+        let until = last.min(now).saturating_add(cool);
+        if until > now {
+            return suppress(
+                "convertCooldown",
+                format!("converted: cooling down for {} until {until}", dur(cool)),
+                Some(until),
+            );
+        }
+    }
+    let shows_of = |ids: &[&str]| -> Vec<u64> {
+        ledger
+            .entries
+            .iter()
+            .filter(|e| e.kind == Kind::Show && ids.contains(&e.rule.as_str()))
+            .map(|e| e.at.min(now))
+            .collect()
+    };
+    check_limits("rule", &caps.limits, &shows_of(&[rule]), session_start, now)?;
+    if let Some(g) = &caps.group {
+        if let Some((_, limits)) = global.groups.iter().find(|(name, _)| name == g) {
+            check_limits(
+                &format!("group {g}"),
+                limits,
+                &shows_of(rules_in_group),
+                session_start,
+                now,
+            )?;
+        }
+    }
+    if caps.global {
+        check_limits(
+            "global",
+            &global.limits,
+            &shows_of(global_rules),
+            session_start,
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+// ---- config ----
+
+fn limits(o: &mut Obj, errors: &mut Errors) -> Limits {
+    // Counts are bounded by the shows the ledger keeps per rule.
+    let max = KEEP_PER_CLASS as f64;
+    let mut whole =
+        |key: &'static str, o: &mut Obj| o.whole(key, 0.0, max, errors).map(|n| n as u32);
+    let per_session = whole("perSession", o);
+    let per_day = whole("perDay", o);
+    let per_week = whole("perWeek", o);
+    let per_visitor = whole("perVisitor", o);
+    Limits {
+        per_session,
+        per_day,
+        per_week,
+        per_visitor,
+        min_interval: o.duration("minInterval", errors),
+    }
+}
+
+/// Reads a rule's `caps`.
+pub fn rule_caps(v: Option<&Value>, path: &str, errors: &mut Errors) -> RuleCaps {
+    let mut caps = RuleCaps {
+        global: true,
+        ..RuleCaps::default()
+    };
+    let Some(v) = v else {
+        return caps;
+    };
+    let Some(mut o) = Obj::new(v, path, errors) else {
+        return caps;
+    };
+    caps.limits = limits(&mut o, errors);
+    let dp = o.at("dismissCooldown");
+    match o.get("dismissCooldown") {
+        None => {}
+        Some(Value::Arr(list)) => {
+            if list.is_empty() || list.len() > 16 {
+                err(errors, &dp, "expected 1–16 durations");
+            }
+            for (i, d) in list.iter().enumerate().take(16) {
+                match super::reader::parse_duration(d) {
+                    Ok(ms) => caps.dismiss_cooldowns.push(ms),
+                    Err(m) => err(errors, &index(&dp, i), m),
+                }
+            }
+        }
+        Some(d) => match super::reader::parse_duration(d) {
+            Ok(ms) => caps.dismiss_cooldowns.push(ms),
+            Err(m) => err(errors, &dp, m),
+        },
+    }
+    caps.convert_cooldown = o.duration("convertCooldown", errors);
+    caps.group = o.string("group", errors).map(String::from);
+    caps.global = o.boolean("global", errors).unwrap_or(true);
+    o.finish(errors);
+    caps
+}
+
+/// Reads the top-level `caps`.
+pub fn global_caps(v: Option<&Value>, errors: &mut Errors) -> GlobalCaps {
+    let mut g = GlobalCaps {
+        one_at_a_time: true,
+        ..GlobalCaps::default()
+    };
+    let Some(v) = v else {
+        return g;
+    };
+    let Some(mut o) = Obj::new(v, "caps", errors) else {
+        return g;
+    };
+    g.limits = limits(&mut o, errors);
+    g.one_at_a_time = o.boolean("oneAtATime", errors).unwrap_or(true);
+    if let Some(groups) = o.get("groups") {
+        if let Some(go) = Obj::new(groups, "caps.groups", errors) {
+            for (name, gv) in go.map.iter() {
+                let path = super::reader::join("caps.groups", name);
+                if super::reader::is_forbidden_key(name) {
+                    err(errors, &path, "this key is not allowed");
+                    continue;
+                }
+                if let Some(mut gobj) = Obj::new(gv, &path, errors) {
+                    let l = limits(&mut gobj, errors);
+                    gobj.finish(errors);
+                    g.groups.push((name.to_string(), l));
+                }
+            }
+        }
+    }
+    o.finish(errors);
+    g
+}
+
+/// Checks that every rule's group exists.
+pub fn check_groups(
+    global: &GlobalCaps,
+    rules: &[(String, Option<String>)],
+    errors: &mut Vec<ConfigError>,
+) {
+    for (i, (_, group)) in rules.iter().enumerate() {
+        if let Some(g) = group {
+            if !global.groups.iter().any(|(n, _)| n == g) {
+                err(
+                    errors,
+                    &format!("rules[{i}].caps.group"),
+                    format!("unknown group \"{g}\" (define it in caps.groups)"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: u64 = 3_600_000;
+
+    fn rc(json: &str) -> RuleCaps {
+        let v: Value = serde_json::from_str(json).unwrap();
+        let mut e = Vec::new();
+        let c = rule_caps(Some(&v), "caps", &mut e);
+        assert!(e.is_empty(), "{e:?}");
+        c
+    }
+
+    fn gc(json: &str) -> GlobalCaps {
+        let v: Value = serde_json::from_str(json).unwrap();
+        let mut e = Vec::new();
+        let c = global_caps(Some(&v), &mut e);
+        assert!(e.is_empty(), "{e:?}");
+        c
+    }
+
+    fn check(
+        g: &GlobalCaps,
+        c: &RuleCaps,
+        l: &Ledger,
+        rule: &str,
+        start: u64,
+        now: u64,
+    ) -> Result<(), Suppressed> {
+        admit(g, c, l, rule, &[rule], &["a", "b", "c"], start, now)
+    }
+
+    #[test]
+    fn global_per_session_allows_exactly_n() {
+        let g = gc(r#"{"perSession":2}"#);
+        let c = rc("{}");
+        let mut l = Ledger::default();
+        let start = 1_000;
+        assert!(check(&g, &c, &l, "a", start, 2_000).is_ok());
+        l.record("a", Kind::Show, 2_000);
+        assert!(check(&g, &c, &l, "b", start, 3_000).is_ok());
+        l.record("b", Kind::Show, 3_000);
+        let s = check(&g, &c, &l, "c", start, 4_000).unwrap_err();
+        assert_eq!(
+            s.reason,
+            "capped by global perSession (2/2) until the session ends"
+        );
+        assert_eq!(s.until, None);
+        // A new session (started after the shows) lifts it.
+        assert!(check(&g, &c, &l, "c", 5_000, 6_000).is_ok());
+    }
+
+    #[test]
+    fn rolling_day_boundary_is_exact() {
+        let g = GlobalCaps::default();
+        let c = rc(r#"{"perDay":1}"#);
+        let mut l = Ledger::default();
+        l.record("a", Kind::Show, 10 * H);
+        let s = check(&g, &c, &l, "a", 0, 10 * H + DAY - 1).unwrap_err();
+        assert_eq!(s.until, Some(10 * H + DAY));
+        assert!(check(&g, &c, &l, "a", 0, 10 * H + DAY + 1).is_ok());
+    }
+
+    #[test]
+    fn dismissed_twice_stays_quiet_for_24h_then_returns() {
+        let g = GlobalCaps::default();
+        let c = rc(r#"{"dismissCooldown":["0s","24h"]}"#);
+        let mut l = Ledger::default();
+        l.record("a", Kind::Dismiss, 1_000);
+        assert!(
+            check(&g, &c, &l, "a", 0, 1_001).is_ok(),
+            "first dismissal: no cooldown"
+        );
+        l.record("a", Kind::Dismiss, 2_000);
+        let s = check(&g, &c, &l, "a", 0, 2_000 + DAY - 1).unwrap_err();
+        assert_eq!(s.cap, "dismissCooldown");
+        assert_eq!(s.until, Some(2_000 + DAY));
+        assert!(check(&g, &c, &l, "a", 0, 2_000 + DAY).is_ok());
+    }
+
+    #[test]
+    fn escalating_backoff() {
+        let g = GlobalCaps::default();
+        let c = rc(r#"{"dismissCooldown":["1d","7d","30d"]}"#);
+        let mut l = Ledger::default();
+        let mut t = 0;
+        for (n, want) in [(1, DAY), (2, 7 * DAY), (3, 30 * DAY), (4, 30 * DAY)] {
+            l.record("a", Kind::Dismiss, t);
+            let s = check(&g, &c, &l, "a", 0, t + 1).unwrap_err();
+            assert_eq!(s.until, Some(t + want), "after dismissal {n}");
+            t += want;
+            assert!(check(&g, &c, &l, "a", 0, t).is_ok());
+        }
+    }
+
+    #[test]
+    fn snooze_and_opt_out_are_reversible_and_latest_wins() {
+        let g = GlobalCaps::default();
+        let c = rc("{}");
+        let mut l = Ledger::default();
+        l.record("a", Kind::Snooze(H), 0);
+        assert_eq!(check(&g, &c, &l, "a", 0, H - 1).unwrap_err().until, Some(H));
+        assert!(check(&g, &c, &l, "a", 0, H).is_ok());
+        l.record("a", Kind::OptOut, 2 * H);
+        assert_eq!(check(&g, &c, &l, "a", 0, 3 * H).unwrap_err().cap, "optout");
+        assert!(
+            check(&g, &c, &l, "b", 0, 3 * H).is_ok(),
+            "other rules unaffected"
+        );
+        l.record("a", Kind::OptIn, 4 * H);
+        assert!(check(&g, &c, &l, "a", 0, 5 * H).is_ok());
+        l.record(ALL, Kind::OptOut, 6 * H);
+        assert_eq!(check(&g, &c, &l, "b", 0, 7 * H).unwrap_err().cap, "quiet");
+    }
+
+    #[test]
+    fn a_snooze_from_the_future_is_never_permanent_nor_negative() {
+        let mut l = Ledger::default();
+        // The clock was a year ahead when the visitor snoozed.
+        l.record("a", Kind::Snooze(H), 1_000 + 365 * DAY);
+        assert_eq!(l.snoozed_until("a", 1_000), Some(1_000 + H));
+        l.clamp_future(1_000);
+        assert_eq!(l.snoozed_until("a", 1_000 + H), None);
+        let (back, _) = Ledger::from_value(&l.to_value(), 1_000);
+        assert_eq!(
+            back.entries()[0].at,
+            1_000,
+            "stored future stamps clamp to now"
+        );
+        let mut huge = Ledger::default();
+        huge.record("a", Kind::Snooze(u64::MAX), 0);
+        assert_eq!(huge.snoozed_until("a", 0), Some(MAX_SNOOZE_MS));
+    }
+
+    #[test]
+    fn groups_share_a_cap() {
+        let g = gc(r#"{"groups":{"promotions":{"perDay":1}}}"#);
+        let c = rc(r#"{"group":"promotions"}"#);
+        let mut l = Ledger::default();
+        l.record("a", Kind::Show, 0);
+        let s = admit(&g, &c, &l, "b", &["a", "b"], &[], 0, 1_000).unwrap_err();
+        assert_eq!(s.cap, "group promotions perDay");
+    }
+
+    #[test]
+    fn min_interval_and_convert_cooldown() {
+        let g = gc(r#"{"minInterval":"30s"}"#);
+        let c = rc(r#"{"convertCooldown":"7d"}"#);
+        let mut l = Ledger::default();
+        l.record("b", Kind::Show, 0);
+        assert_eq!(
+            check(&g, &c, &l, "a", 0, 29_999).unwrap_err().until,
+            Some(30_000)
+        );
+        assert!(check(&g, &c, &l, "a", 0, 30_000).is_ok());
+        l.record("a", Kind::Convert, 40_000);
+        assert_eq!(
+            check(&g, &c, &l, "a", 0, 50_000).unwrap_err().cap,
+            "convertCooldown"
+        );
+    }
+
+    #[test]
+    fn merge_is_a_union_that_loses_nothing() {
+        let mut a = Ledger::default();
+        let mut b = Ledger::default();
+        a.record("x", Kind::Show, 1);
+        a.record("x", Kind::Dismiss, 5);
+        b.record("x", Kind::Show, 2);
+        b.record("x", Kind::OptOut, 3);
+        let mut ab = a.clone();
+        assert!(ab.merge(&b));
+        let mut ba = b.clone();
+        ba.merge(&a);
+        assert_eq!(ab, ba);
+        assert!(ab.opted_out("x"));
+        assert!(!ab.clone().merge(&b), "idempotent");
+    }
+
+    #[test]
+    fn pruning_keeps_the_latest_choice() {
+        let mut l = Ledger::default();
+        l.record("x", Kind::OptOut, 0);
+        for t in 1..200 {
+            l.record("x", Kind::Show, t);
+        }
+        assert!(l.opted_out("x"));
+        assert!(l.entries().len() <= KEEP_PER_CLASS + 1);
+    }
+
+    #[test]
+    fn config_errors_have_paths() {
+        let v: Value =
+            serde_json::from_str(r#"{"perSession":1.5,"dismissCooldown":["1d","-1d"],"perDya":1}"#)
+                .unwrap();
+        let mut e = Vec::new();
+        rule_caps(Some(&v), "rules[2].caps", &mut e);
+        let msgs: Vec<String> = e.iter().map(|x| x.to_string()).collect();
+        assert!(
+            msgs.contains(&"rules[2].caps.perSession: expected a whole number".to_string()),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|m| m.starts_with("rules[2].caps.dismissCooldown[1]: ")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|m| m
+                    .starts_with("rules[2].caps.perDya: unknown field (did you mean \"perDay\"?)")),
+            "{msgs:?}"
+        );
+    }
+}
