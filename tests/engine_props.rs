@@ -267,3 +267,134 @@ fn a_session_can_end_at_local_midnight() {
     ev(&mut plain, t0 + 15 * 60_000);
     assert_eq!(plain.visitor().visits, 1);
 }
+
+use cuekit::core::caps::{Kind, Ledger};
+
+fn arb_entry() -> impl Strategy<Value = (String, Kind, u64)> {
+    let kind = prop_oneof![
+        Just(Kind::Show),
+        Just(Kind::Click),
+        Just(Kind::Dismiss),
+        Just(Kind::Convert),
+        (0u64..100_000).prop_map(Kind::Snooze),
+        Just(Kind::OptOut),
+        Just(Kind::OptIn),
+    ];
+    (
+        prop::sample::select(vec!["a", "b", "c", "*"]).prop_map(String::from),
+        kind,
+        0u64..1_000_000,
+    )
+}
+
+fn ledger_of(entries: &[(String, Kind, u64)]) -> Ledger {
+    let mut l = Ledger::default();
+    for (r, k, t) in entries {
+        l.record(r, *k, *t);
+    }
+    l
+}
+
+/// The latest choice per rule, computed directly from the raw entries.
+fn latest_choice(entries: &[&(String, Kind, u64)], rule: &str) -> Option<(u64, Kind)> {
+    entries
+        .iter()
+        .filter(|(r, k, _)| r == rule && matches!(k, Kind::OptIn | Kind::OptOut | Kind::Snooze(_)))
+        .map(|(_, k, t)| (*t, *k))
+        .max()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+    #[test]
+    fn two_tabs_merge_commutatively_and_lose_no_choice(
+        a in prop::collection::vec(arb_entry(), 0..80),
+        b in prop::collection::vec(arb_entry(), 0..80),
+        c in prop::collection::vec(arb_entry(), 0..20),
+    ) {
+        let (la, lb, lc) = (ledger_of(&a), ledger_of(&b), ledger_of(&c));
+        let mut ab = la.clone();
+        ab.merge(&lb);
+        let mut ba = lb.clone();
+        ba.merge(&la);
+        prop_assert_eq!(&ab, &ba, "commutative");
+        let mut ab_c = ab.clone();
+        ab_c.merge(&lc);
+        let mut bc = lb.clone();
+        bc.merge(&lc);
+        let mut a_bc = la.clone();
+        a_bc.merge(&bc);
+        prop_assert_eq!(&ab_c, &a_bc, "associative");
+        let mut again = ab.clone();
+        prop_assert!(!again.merge(&la), "idempotent");
+        let all: Vec<&(String, Kind, u64)> = a.iter().chain(b.iter()).collect();
+        for rule in ["a", "b", "c", "*"] {
+            let want_out = matches!(latest_choice(&all, rule), Some((_, Kind::OptOut)));
+            prop_assert_eq!(ab.opted_out(rule), want_out, "opt-out of {} lost or invented", rule);
+            // A snooze stamped after "now" counts from now (clock safety).
+            let now = 500_000;
+            let want_snooze = match latest_choice(&all, rule) {
+                Some((t, Kind::Snooze(d))) => (t.min(now) + d > now).then_some(t.min(now) + d),
+                _ => None,
+            };
+            prop_assert_eq!(ab.snoozed_until(rule, now), want_snooze);
+        }
+        prop_assert!(ab.entries().len() <= cuekit::core::caps::MAX_ENTRIES);
+    }
+}
+
+#[test]
+fn a_busy_visitors_stored_state_stays_under_8_kb() {
+    let cfg: Value = serde_json::from_str(
+        r#"{"rules":[
+          {"id":"upsell","trigger":"add_to_cart"},
+          {"id":"category-offer","trigger":{"count":"product_view","atLeast":5,"within":"10m","groupBy":"category"}},
+          {"id":"help","trigger":{"after":"product_view","absent":"add_to_cart","within":"60s","same":"sku"}},
+          {"id":"idle","trigger":{"idle":"15m"}},
+          {"id":"funnel","trigger":{"sequence":["product_view","add_to_cart","checkout"],"within":"30m"}}
+        ]}"#,
+    )
+    .unwrap();
+    let mut e = Engine::new(
+        compile(&cfg, &NativeRegex).unwrap(),
+        State::default(),
+        "5f0c6c1e-7c7b-4d7e-9a57-5b1f0d1b2c3d",
+        1_000_000,
+    );
+    let mut now = 1_000_000u64;
+    for i in 0..400u32 {
+        now += 7_000;
+        let props = obj([
+            ("sku", Value::Str(format!("sku-{}", i % 40))),
+            ("category", Value::Str(format!("category-{}", i % 12))),
+            (
+                "name",
+                Value::Str(format!("A product with a fairly long name {i}")),
+            ),
+        ]);
+        for name in ["product_view", "add_to_cart"] {
+            for d in e.handle(
+                Signal::Event {
+                    name: name.into(),
+                    props: props.clone(),
+                    targets: vec![],
+                },
+                now,
+            ) {
+                let _ = e.admit(&d, now);
+            }
+        }
+        if i % 3 == 0 {
+            e.record("upsell", Kind::Dismiss, now);
+        }
+        if i % 50 == 0 {
+            e.record("help", Kind::Snooze(3_600_000), now);
+        }
+    }
+    let text = cuekit::core::json::to_json(&e.export_state().to_value());
+    assert!(
+        text.len() < 8 * 1024,
+        "stored state is {} bytes",
+        text.len()
+    );
+}

@@ -58,10 +58,10 @@ impl Kind {
 
 /// The rule id that stands for "every rule" (quiet mode).
 pub const ALL: &str = "*";
-/// Entries kept per (rule, class), newest first.
-pub const KEEP_PER_CLASS: usize = 32;
-/// Entries kept in all.
-pub const MAX_ENTRIES: usize = 1000;
+/// Entries kept per (rule, class), newest first (so counting caps go up to 16).
+pub const KEEP_PER_CLASS: usize = 16;
+/// Entries kept in all (about 5 KB stored).
+pub const MAX_ENTRIES: usize = 200;
 /// Longest snooze honoured.
 pub const MAX_SNOOZE_MS: u64 = 400 * 86_400_000;
 
@@ -95,6 +95,16 @@ impl Ledger {
             Kind::Snooze(d) => Kind::Snooze(d.min(MAX_SNOOZE_MS)),
             k => k,
         };
+        // Entries form a set: a second identical event in the same millisecond is
+        // recorded a millisecond later, so it still counts.
+        let mut at = at;
+        while self
+            .entries
+            .iter()
+            .any(|e| e.at == at && e.kind == kind && e.rule == rule)
+        {
+            at = at.saturating_add(1);
+        }
         self.entries.push(Entry {
             at,
             rule: rule.into(),
@@ -210,7 +220,7 @@ impl Ledger {
         }
     }
 
-    /// Every rule with shows or choices, for explain and exports.
+    /// The stored form: a compact list of `[time, rule, kind]` (plus the snooze length).
     pub fn to_value(&self) -> Value {
         Value::Arr(
             self.entries
@@ -218,14 +228,14 @@ impl Ledger {
                 .map(|e| {
                     let (k, d) = e.kind.code();
                     let mut parts = vec![
-                        ("t", Value::Num(e.at as f64)),
-                        ("r", Value::Str(e.rule.clone())),
-                        ("k", Value::Str(k.into())),
+                        Value::Num(e.at as f64),
+                        Value::Str(e.rule.clone()),
+                        Value::Str(k.into()),
                     ];
                     if d > 0 {
-                        parts.push(("d", Value::Num(d as f64)));
+                        parts.push(Value::Num(d as f64));
                     }
-                    obj(parts)
+                    Value::Arr(parts)
                 })
                 .collect(),
         )
@@ -239,11 +249,11 @@ impl Ledger {
         let Some(list) = v.as_array() else {
             return (l, !v.is_null());
         };
-        for e in list {
-            let at = e.get("t").and_then(Value::as_f64);
-            let rule = e.get("r").and_then(Value::as_str);
-            let kind = e.get("k").and_then(Value::as_str);
-            let d = e.get("d").and_then(Value::as_f64).unwrap_or(0.0);
+        for e in list.iter().take(MAX_ENTRIES * 4) {
+            let at = e.get("0").and_then(Value::as_f64);
+            let rule = e.get("1").and_then(Value::as_str);
+            let kind = e.get("2").and_then(Value::as_str);
+            let d = e.get("3").and_then(Value::as_f64).unwrap_or(0.0);
             match (at, rule, kind) {
                 (Some(at), Some(rule), Some(kind))
                     if at.is_finite()

@@ -34,7 +34,7 @@ pub type EventId = u16;
 pub const ANY: EventId = u16::MAX;
 
 /// Largest accepted `atLeast` / sequence length: windows keep at most this many stamps.
-pub const MAX_COUNT: u32 = 1000;
+pub const MAX_COUNT: u32 = 100;
 pub const MAX_STEPS: usize = 16;
 
 /// Matches one event: its name, optionally the element it happened on (a selector the

@@ -1,0 +1,285 @@
+//! Persisted state in headless Chromium: real localStorage, storage that throws,
+//! corrupted records, reloads, two instances sharing one record (two tabs), consent, GPC.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use cuekit::api::{create, Cuekit};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+type Seen = Rc<RefCell<Vec<JsValue>>>;
+
+fn json(s: &str) -> JsValue {
+    js_sys::JSON::parse(s).expect("test JSON")
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn js(code: &str) -> JsValue {
+    js_sys::Function::new_no_args(code)
+        .call0(&JsValue::UNDEFINED)
+        .expect("test JS")
+}
+
+fn storage() -> web_sys::Storage {
+    web_sys::window()
+        .expect("window")
+        .local_storage()
+        .expect("ls")
+        .expect("ls")
+}
+
+fn stored() -> Option<String> {
+    storage().get_item("cuekit:state").ok().flatten()
+}
+
+/// Counts shown and suppressed decisions.
+struct Watch {
+    shown: Seen,
+    suppressed: Seen,
+    _a: Closure<dyn FnMut(JsValue)>,
+    _b: Closure<dyn FnMut(JsValue)>,
+}
+
+fn watch(ck: &Cuekit) -> Watch {
+    let shown: Seen = Rc::default();
+    let suppressed: Seen = Rc::default();
+    let (s1, s2) = (shown.clone(), suppressed.clone());
+    let a = Closure::wrap(
+        Box::new(move |v: JsValue| s1.borrow_mut().push(v)) as Box<dyn FnMut(JsValue)>
+    );
+    let b = Closure::wrap(
+        Box::new(move |v: JsValue| s2.borrow_mut().push(v)) as Box<dyn FnMut(JsValue)>
+    );
+    ck.on(
+        "show",
+        a.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
+    ck.on(
+        "suppress",
+        b.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
+    Watch {
+        shown,
+        suppressed,
+        _a: a,
+        _b: b,
+    }
+}
+
+fn go(ck: &Cuekit, name: &str) {
+    ck.track(JsValue::from_str(name), JsValue::UNDEFINED);
+}
+
+const CAPPED: &str = r#"{"caps":{"perSession":2},"rules":[
+    {"id":"a","trigger":"go-a"},{"id":"b","trigger":"go-b"},{"id":"c","trigger":"go-c"},
+    {"id":"d","trigger":"go-d","caps":{"dismissCooldown":["0s","24h"]}}]}"#;
+
+#[wasm_bindgen_test]
+fn choices_survive_a_reload() {
+    storage().clear();
+    let a = create(json(CAPPED)).expect("valid");
+    assert!(a.snooze(JsValue::from_str("a"), JsValue::from_str("1h")));
+    assert!(a.opt_out(JsValue::from_str("b")));
+    a.destroy();
+    let text = stored().expect("written");
+    assert!(text.contains("snooze") && text.contains("optout"), "{text}");
+    let b = create(json(CAPPED)).expect("valid");
+    let w = watch(&b);
+    go(&b, "go-a");
+    go(&b, "go-b");
+    assert_eq!(w.shown.borrow().len(), 0);
+    let reasons: Vec<String> = w
+        .suppressed
+        .borrow()
+        .iter()
+        .map(|d| {
+            get(&get(d, "suppressed"), "cap")
+                .as_string()
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(reasons, vec!["snooze", "optout"]);
+    assert!(b.opt_in(JsValue::from_str("b")));
+    go(&b, "go-b");
+    assert_eq!(w.shown.borrow().len(), 1, "opt-in reverses the opt-out");
+    b.destroy();
+}
+
+#[wasm_bindgen_test]
+fn global_cap_and_dismissals_hold_across_two_instances_sharing_storage() {
+    storage().clear();
+    let tab1 = create(json(CAPPED)).expect("valid");
+    let tab2 = create(json(CAPPED)).expect("valid");
+    let (w1, w2) = (watch(&tab1), watch(&tab2));
+    go(&tab1, "go-a");
+    go(&tab2, "go-b");
+    go(&tab1, "go-c");
+    assert_eq!(
+        w1.shown.borrow().len() + w2.shown.borrow().len(),
+        2,
+        "two per session across tabs"
+    );
+    let cap = get(&get(&w1.suppressed.borrow()[0], "suppressed"), "reason")
+        .as_string()
+        .unwrap_or_default();
+    assert_eq!(
+        cap,
+        "capped by global perSession (2/2) until the session ends"
+    );
+    // A dismissal in one tab is honoured by the other (re-read before a show).
+    tab2.dismiss("d");
+    tab2.dismiss("d");
+    go(&tab1, "go-d");
+    let last = w1.suppressed.borrow().last().cloned().expect("suppressed");
+    assert_eq!(
+        get(&get(&last, "suppressed"), "cap").as_string().as_deref(),
+        Some("dismissCooldown")
+    );
+    tab1.destroy();
+    tab2.destroy();
+    let text = stored().expect("written");
+    assert_eq!(
+        text.matches("\"dismiss\"").count(),
+        2,
+        "both dismissals kept: {text}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn storage_that_throws_falls_back_to_memory() {
+    storage().clear();
+    js("window.__ck = {get: Storage.prototype.getItem, set: Storage.prototype.setItem};
+        Storage.prototype.getItem = function () { throw new DOMException('blocked', 'SecurityError'); };
+        Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };");
+    let ck = create(json(CAPPED)).expect("storage errors never reach the host");
+    let w = watch(&ck);
+    go(&ck, "go-a");
+    ck.dismiss("a");
+    go(&ck, "go-b");
+    assert_eq!(
+        w.shown.borrow().len(),
+        2,
+        "everything still works in memory"
+    );
+    assert_eq!(ck.storage(), "memory");
+    js("Storage.prototype.getItem = window.__ck.get; Storage.prototype.setItem = window.__ck.set;");
+    ck.destroy();
+    assert!(stored().is_none());
+}
+
+#[wasm_bindgen_test]
+fn quota_errors_after_start_switch_to_memory_once() {
+    storage().clear();
+    let ck = create(json(CAPPED)).expect("valid");
+    assert_eq!(ck.storage(), "storage");
+    js("window.__ckset = Storage.prototype.setItem; window.__ckcalls = 0;
+        Storage.prototype.setItem = function () { window.__ckcalls++; throw new DOMException('full', 'QuotaExceededError'); };");
+    ck.dismiss("a");
+    ck.dismiss("b");
+    ck.dismiss("c");
+    assert_eq!(ck.storage(), "memory");
+    assert_eq!(
+        js("return window.__ckcalls").as_f64(),
+        Some(1.0),
+        "no retry loop"
+    );
+    js("Storage.prototype.setItem = window.__ckset;");
+    ck.destroy();
+}
+
+#[wasm_bindgen_test]
+fn corrupted_records_reset_only_the_broken_part() {
+    for garbage in [
+        "undefined",
+        "{bad json",
+        "null",
+        "[1,2]",
+        r#"{"v":99}"#,
+        "\"\\u0000\"",
+    ] {
+        storage().clear();
+        storage().set_item("cuekit:state", garbage).expect("set");
+        let ck = create(json(CAPPED)).expect("garbage never breaks start-up");
+        let w = watch(&ck);
+        go(&ck, "go-a");
+        assert_eq!(w.shown.borrow().len(), 1, "{garbage}");
+        ck.destroy();
+    }
+    // A good opt-out next to a tampered session and a bad ledger entry survives.
+    storage().clear();
+    storage()
+        .set_item(
+            "cuekit:state",
+            r#"{"v":1,"visitor":{"id":"abc","first":1,"visits":-1,"prev":0},"session":"x",
+                "ledger":[[1,"a","optout"],["bad"],[1e308,"b","show"]],"patterns":"nope"}"#,
+        )
+        .expect("set");
+    let ck = create(json(CAPPED)).expect("valid");
+    let w = watch(&ck);
+    go(&ck, "go-a");
+    assert_eq!(w.suppressed.borrow().len(), 1, "the valid opt-out was kept");
+    ck.destroy();
+}
+
+#[wasm_bindgen_test]
+fn nothing_is_stored_before_consent_and_withdrawal_erases() {
+    storage().clear();
+    let cfg = r#"{"requireConsent":true,"rules":[{"id":"a","trigger":"go-a"}]}"#;
+    let ck = create(json(cfg)).expect("valid");
+    let w = watch(&ck);
+    go(&ck, "go-a");
+    ck.dismiss("a");
+    assert_eq!(w.shown.borrow().len(), 1, "runs in memory before consent");
+    assert!(stored().is_none(), "nothing written before consent");
+    ck.consent(true);
+    assert!(stored().is_some_and(|t| t.contains("\"consent\":true")));
+    ck.consent(false);
+    assert!(stored().is_none(), "withdrawal erases");
+    ck.dismiss("a");
+    assert!(stored().is_none(), "and nothing is written after");
+    ck.destroy();
+    // "off": nothing runs at all before consent.
+    let off = create(json(
+        r#"{"requireConsent":true,"beforeConsent":"off","rules":[{"id":"a","trigger":"go-a"}]}"#,
+    ))
+    .expect("valid");
+    let w = watch(&off);
+    go(&off, "go-a");
+    assert_eq!(w.shown.borrow().len(), 0);
+    off.consent(true);
+    go(&off, "go-a");
+    assert_eq!(w.shown.borrow().len(), 1);
+    off.destroy();
+    storage().clear();
+}
+
+#[wasm_bindgen_test]
+fn global_privacy_control_is_honoured_when_configured() {
+    storage().clear();
+    js("Object.defineProperty(navigator, 'globalPrivacyControl', {configurable: true, get: () => true});");
+    let ck = create(json(
+        r#"{"honorGPC":true,"rules":[{"id":"a","trigger":"go-a"}]}"#,
+    ))
+    .expect("valid");
+    ck.consent(true);
+    ck.dismiss("a");
+    assert!(
+        stored().is_none(),
+        "GPC: nothing stored even after consent(true)"
+    );
+    ck.destroy();
+    let plain = create(json(r#"{"rules":[{"id":"a","trigger":"go-a"}]}"#)).expect("valid");
+    plain.dismiss("a");
+    assert!(stored().is_some(), "without honorGPC storage is used");
+    plain.destroy();
+    js("delete navigator.globalPrivacyControl;");
+    storage().clear();
+}
