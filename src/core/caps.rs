@@ -4,7 +4,7 @@
 //! snooze or opt-out is ever lost, and merging is commutative and idempotent.
 
 use super::reader::{err, index, ConfigError, Errors, Obj};
-use super::value::{num_to_string, obj, Value};
+use super::value::{num_to_string, Value};
 
 /// What happened to a rule (or, with rule `*`, to every rule).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
