@@ -24,6 +24,61 @@ export type Trigger =
   | { scroll: number }
   | { away: Duration };
 
+export interface Limits {
+  perSession?: number;
+  perDay?: number;
+  perWeek?: number;
+  perVisitor?: number;
+  minInterval?: Duration;
+}
+
+export interface RuleCaps extends Limits {
+  /** Cooldown after the nth dismissal (the last repeats): "24h" or ["0s", "24h"] or ["1d", "7d", "30d"]. */
+  dismissCooldown?: Duration | Duration[];
+  convertCooldown?: Duration;
+  /** A group defined in the top-level caps.groups. */
+  group?: string;
+  /** Whether the global caps count this rule (default true). */
+  global?: boolean;
+}
+
+export interface Button {
+  label: string;
+  do: 'link' | 'host' | 'dismiss' | 'snooze' | 'optout' | 'close';
+  /** For "link": http(s) or relative; {{values}} are percent-encoded. */
+  href?: string;
+  /** For "host": the host action to call. */
+  name?: string;
+  /** For "snooze": how long (default "1d"). */
+  for?: Duration;
+  primary?: boolean;
+}
+
+export interface Webhook {
+  url: string;
+  /** Context paths the payload may carry, e.g. ["props.sku", "cart.items"]. */
+  fields?: string[];
+  /** Keep query strings in URLs (default false). */
+  keepQuery?: boolean;
+}
+
+export interface Action {
+  type?: 'modal' | 'banner' | 'toast' | 'slidein' | 'inline' | 'host' | 'webhook' | 'none';
+  title?: string;
+  body?: string;
+  image?: { src: string; alt: string };
+  list?: { items: string; item: string; max?: number };
+  countdown?: { for: Duration; text?: string; ended?: string };
+  buttons?: Button[];
+  position?: 'top' | 'bottom' | 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right' | 'center';
+  target?: string;
+  theme?: Record<string, string | number>;
+  missing?: 'default' | 'skip';
+  autoHide?: Duration;
+  host?: string;
+  webhook?: string | Webhook;
+}
+
 export interface Rule {
   id: string;
   description?: string;
@@ -31,16 +86,31 @@ export interface Rule {
   priority?: number;
   trigger: Trigger;
   if?: Condition;
-  action?: Record<string, unknown>;
+  action?: Action;
+  caps?: RuleCaps;
+  conversion?: { event: EventMatcher; within?: Duration };
 }
 
 export interface Config {
   version?: 1;
   rules: Rule[];
-  session?: { timeout?: Duration };
+  session?: { timeout?: Duration; endAtMidnight?: boolean };
   savedGroups?: Record<string, unknown[]>;
   storageKey?: string;
+  signals?: {
+    rageClick?: { clicks?: number; within?: Duration; radius?: number };
+    exitIntent?: { delay?: Duration };
+    spa?: boolean;
+  };
+  caps?: Limits & { oneAtATime?: boolean; groups?: Record<string, Limits> };
+  requireConsent?: boolean;
+  beforeConsent?: 'memory' | 'off';
+  honorGPC?: boolean;
+  webhook?: Webhook & { events?: LifecycleEvent[] };
+  dataLayer?: boolean;
 }
+
+export type LifecycleEvent = 'show' | 'click' | 'dismiss' | 'snooze' | 'optout' | 'convert';
 
 export interface ConfigProblem {
   path: string;
@@ -52,8 +122,17 @@ export interface DecisionEvent {
   priority: number;
   at: number;
   event: string | null;
-  action: Record<string, unknown> | null;
+  /** Whether the caps let it through. */
+  shown: boolean;
+  suppressed?: { cap: string; reason: string; until: number | null };
+  action: Action | null;
   context: Record<string, unknown>;
+}
+
+export interface OutcomeEvent {
+  rule: string;
+  at: number;
+  props: Record<string, unknown>;
 }
 
 export interface Explanation {
@@ -75,6 +154,8 @@ export interface Explanation {
 export interface InitOptions {
   /** Where the .wasm file is served from (default: next to the JS). */
   wasmUrl?: string | URL;
+  /** Host actions that rules and buttons can call: { openChat({ rule, context }) { … } }. */
+  actions?: Record<string, (payload: { rule: string; context: Record<string, unknown> }) => void>;
 }
 
 export interface Cuekit {
@@ -83,8 +164,17 @@ export interface Cuekit {
   pageView(): void;
   explain(ruleId: string): Explanation | null;
   visitor(): { visitor: Record<string, unknown>; session: Record<string, unknown> } | null;
-  on(event: 'decision', handler: (d: DecisionEvent) => void): () => void;
-  off(event: 'decision', handler: (d: DecisionEvent) => void): void;
+  on(event: 'decision' | 'show' | 'suppress', handler: (d: DecisionEvent) => void): () => void;
+  on(event: 'click' | 'dismiss' | 'snooze' | 'optout' | 'optin' | 'convert', handler: (e: OutcomeEvent) => void): () => void;
+  off(event: string, handler: (...args: never[]) => void): void;
+  dismiss(ruleId: string): boolean;
+  snooze(ruleId: string | undefined, duration: Duration): boolean;
+  optOut(ruleId?: string): boolean;
+  optIn(ruleId?: string): boolean;
+  convert(ruleId: string): boolean;
+  consent(granted: boolean): void;
+  forget(): void;
+  storage(): 'storage' | 'memory';
   destroy(): void;
 }
 

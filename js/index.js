@@ -1,5 +1,5 @@
 // cuekit — npm entry. Loads the wasm core once and wraps it in a small, never-throwing API.
-import wasmInit, { create, validate as wasmValidate } from '../pkg/cuekit.js';
+import wasmInit, { createWith, validate as wasmValidate } from '../pkg/cuekit.js';
 
 let loading = null;
 let current = null;
@@ -39,6 +39,38 @@ class Cuekit {
   visitor() {
     return this.#core ? this.#core.visitor() : null;
   }
+  /** The visitor dismissed a rule's prompt (feeds dismiss cooldowns). */
+  dismiss(ruleId) {
+    return this.#core ? this.#core.dismiss(String(ruleId)) : false;
+  }
+  /** "Remind me later": snooze one rule (or every rule with '*') for a duration ("1d"). */
+  snooze(ruleId, duration) {
+    return this.#core ? this.#core.snooze(ruleId, duration) : false;
+  }
+  /** "Don't show this again" for one rule, or quiet mode for all (no argument). */
+  optOut(ruleId) {
+    return this.#core ? this.#core.optOut(ruleId) : false;
+  }
+  /** Reverses an opt-out or snooze (one rule, or quiet mode with no argument). */
+  optIn(ruleId) {
+    return this.#core ? this.#core.optIn(ruleId) : false;
+  }
+  /** Records a conversion attributed to a rule. */
+  convert(ruleId) {
+    return this.#core ? this.#core.convert(String(ruleId)) : false;
+  }
+  /** The host's consent decision (see requireConsent). */
+  consent(granted) {
+    this.#core?.consent(Boolean(granted));
+  }
+  /** Erases everything stored about the visitor. */
+  forget() {
+    this.#core?.forget();
+  }
+  /** "storage" or "memory": where the visitor's state lives right now. */
+  storage() {
+    return this.#core ? this.#core.storage() : 'memory';
+  }
   /** Subscribes to a lifecycle event; returns a function that unsubscribes. */
   on(event, handler) {
     if (typeof handler !== 'function' || !this.#core) return () => {};
@@ -71,7 +103,7 @@ export async function init(config, options = {}) {
     console.warn('[cuekit] init() called again; returning the running instance');
     return current;
   }
-  current = new Cuekit(create(config));
+  current = new Cuekit(createWith(config, { actions: options.actions }));
   return current;
 }
 

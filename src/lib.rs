@@ -34,8 +34,10 @@ pub mod api {
     use crate::web::dom::Listener;
     use crate::web::listeners::{check_selectors, Listeners};
     use crate::web::regex::JsRegex;
+    use crate::web::render::Renderer;
     use crate::web::runtime::{self, Runtime, Shared};
     use crate::web::storage::{random_id, Store};
+    use crate::web::webhook::Webhooks;
     use crate::web::{page, runtime::now};
     use wasm_bindgen::JsCast;
 
@@ -108,6 +110,13 @@ pub mod api {
     /// path) only for a bad config.
     #[wasm_bindgen]
     pub fn create(config: JsValue) -> Result<Cuekit, JsError> {
+        create_with(config, JsValue::UNDEFINED)
+    }
+
+    /// As `create`, with options: `{actions: {name(payload) {…}}}` (host actions called
+    /// by rules and buttons).
+    #[wasm_bindgen(js_name = createWith)]
+    pub fn create_with(config: JsValue, options: JsValue) -> Result<Cuekit, JsError> {
         let (v, cfg) = compile_checked(&config).map_err(|errs| JsError::new(&error_text(&errs)))?;
         let prefix = v
             .get("storageKey")
@@ -139,7 +148,25 @@ pub mod api {
         // getTimezoneOffset() is UTC minus local time.
         engine.set_utc_offset_minutes(-(js_sys::Date::new_0().get_timezone_offset() as i32));
         let consented = engine.consent_granted();
-        let rt = Runtime::new(engine, store);
+        let actions = js_sys::Reflect::get(&options, &JsValue::from_str("actions"))
+            .ok()
+            .filter(|a| a.is_object())
+            .unwrap_or_else(|| js_sys::Object::new().into());
+        let webhooks = Webhooks::new(&prefix, !require || consented);
+        // The renderer reports outcomes through a slot filled once the runtime exists.
+        let slot: Rc<RefCell<std::rc::Weak<RefCell<Runtime>>>> =
+            Rc::new(RefCell::new(std::rc::Weak::new()));
+        let s2 = slot.clone();
+        let renderer = Renderer::new(Rc::new(move |rule: &str, o| {
+            let rt = s2.try_borrow().ok().and_then(|w| w.upgrade());
+            if let Some(rt) = rt {
+                runtime::on_ui(&rt, rule, o);
+            }
+        }));
+        let rt = Runtime::new(engine, store, renderer, webhooks, actions);
+        if let Ok(mut s) = slot.try_borrow_mut() {
+            *s = Rc::downgrade(&rt);
+        }
         if let Ok(mut r) = rt.try_borrow_mut() {
             r.paused = require && !consented && !run_before;
         }
@@ -148,6 +175,7 @@ pub mod api {
             if let Some(rt) = weak.upgrade() {
                 if let Ok(mut rt) = rt.try_borrow_mut() {
                     rt.persist(true);
+                    rt.webhooks.flush_beacon();
                 }
             }
         });
@@ -197,20 +225,12 @@ pub mod api {
 
     #[wasm_bindgen]
     impl Cuekit {
-        /// Records a visitor outcome for a rule and tells the handlers.
-        fn outcome(&self, event: &str, rule: &str, kind: Kind) -> bool {
+        /// Records a visitor outcome for a rule, tells handlers/webhooks and takes the
+        /// message off the screen.
+        fn outcome(&self, rule: &str, kind: Kind) -> bool {
             runtime::with(&self.rt, |rt, now, out| {
-                let ok = rt.engine.record(rule, kind, now);
-                if ok {
-                    let mut parts = vec![
-                        ("rule", Value::Str(rule.into())),
-                        ("at", Value::Num(now as f64)),
-                    ];
-                    if let Kind::Snooze(d) = kind {
-                        parts.push(("until", Value::Num(now.saturating_add(d) as f64)));
-                    }
-                    rt.emit(event, &obj(parts), out);
-                } else {
+                let ok = rt.visitor_outcome(rule, kind, now, out);
+                if !ok {
                     runtime::warn("unknown rule id; ignored");
                 }
                 ok
@@ -220,17 +240,17 @@ pub mod api {
 
         /// The visitor dismissed a rule's prompt (feeds dismiss cooldowns).
         pub fn dismiss(&self, rule: &str) -> bool {
-            self.outcome("dismiss", rule, Kind::Dismiss)
+            self.outcome(rule, Kind::Dismiss)
         }
 
         /// The visitor clicked a rule's call to action.
         pub fn click(&self, rule: &str) -> bool {
-            self.outcome("click", rule, Kind::Click)
+            self.outcome(rule, Kind::Click)
         }
 
         /// A conversion attributed to a rule (feeds conversion cooldowns).
         pub fn convert(&self, rule: &str) -> bool {
-            self.outcome("convert", rule, Kind::Convert)
+            self.outcome(rule, Kind::Convert)
         }
 
         /// "Remind me later": the rule (or, without a rule, every rule) stays quiet for
@@ -240,7 +260,7 @@ pub mod api {
                 .ok()
                 .and_then(|v| crate::core::reader::parse_duration(&v).ok());
             match ms {
-                Some(ms) => self.outcome("snooze", &rule_arg(&rule), Kind::Snooze(ms)),
+                Some(ms) => self.outcome(&rule_arg(&rule), Kind::Snooze(ms)),
                 None => {
                     runtime::warn(
                         "snooze(rule, duration): expected a duration such as \"1d\"; ignored",
@@ -253,13 +273,13 @@ pub mod api {
         /// "Don't show this again" for one rule, or quiet mode for every rule.
         #[wasm_bindgen(js_name = optOut)]
         pub fn opt_out(&self, rule: JsValue) -> bool {
-            self.outcome("optout", &rule_arg(&rule), Kind::OptOut)
+            self.outcome(&rule_arg(&rule), Kind::OptOut)
         }
 
         /// Reverses an opt-out or snooze (for one rule, or quiet mode).
         #[wasm_bindgen(js_name = optIn)]
         pub fn opt_in(&self, rule: JsValue) -> bool {
-            self.outcome("optin", &rule_arg(&rule), Kind::OptIn)
+            self.outcome(&rule_arg(&rule), Kind::OptIn)
         }
 
         /// The prompt of `rule` left the screen without an outcome.
@@ -288,6 +308,7 @@ pub mod api {
             let (require, run_before) = (self.require, self.run_before);
             runtime::with(&self.rt, |rt, _, _| {
                 rt.engine.set_consent(granted);
+                rt.webhooks.set_allowed(granted);
                 if granted {
                     rt.store.set_allowed(true);
                     rt.paused = false;

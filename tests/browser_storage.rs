@@ -84,7 +84,7 @@ const CAPPED: &str = r#"{"caps":{"perSession":2},"rules":[
 
 #[wasm_bindgen_test]
 fn choices_survive_a_reload() {
-    storage().clear();
+    storage().clear().expect("clear");
     let a = create(json(CAPPED)).expect("valid");
     assert!(a.snooze(JsValue::from_str("a"), JsValue::from_str("1h")));
     assert!(a.opt_out(JsValue::from_str("b")));
@@ -115,7 +115,7 @@ fn choices_survive_a_reload() {
 
 #[wasm_bindgen_test]
 fn global_cap_and_dismissals_hold_across_two_instances_sharing_storage() {
-    storage().clear();
+    storage().clear().expect("clear");
     let tab1 = create(json(CAPPED)).expect("valid");
     let tab2 = create(json(CAPPED)).expect("valid");
     let (w1, w2) = (watch(&tab1), watch(&tab2));
@@ -155,7 +155,7 @@ fn global_cap_and_dismissals_hold_across_two_instances_sharing_storage() {
 
 #[wasm_bindgen_test]
 fn storage_that_throws_falls_back_to_memory() {
-    storage().clear();
+    storage().clear().expect("clear");
     js("window.__ck = {get: Storage.prototype.getItem, set: Storage.prototype.setItem};
         Storage.prototype.getItem = function () { throw new DOMException('blocked', 'SecurityError'); };
         Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };");
@@ -177,7 +177,7 @@ fn storage_that_throws_falls_back_to_memory() {
 
 #[wasm_bindgen_test]
 fn quota_errors_after_start_switch_to_memory_once() {
-    storage().clear();
+    storage().clear().expect("clear");
     let ck = create(json(CAPPED)).expect("valid");
     assert_eq!(ck.storage(), "storage");
     js("window.__ckset = Storage.prototype.setItem; window.__ckcalls = 0;
@@ -205,7 +205,7 @@ fn corrupted_records_reset_only_the_broken_part() {
         r#"{"v":99}"#,
         "\"\\u0000\"",
     ] {
-        storage().clear();
+        storage().clear().expect("clear");
         storage().set_item("cuekit:state", garbage).expect("set");
         let ck = create(json(CAPPED)).expect("garbage never breaks start-up");
         let w = watch(&ck);
@@ -214,7 +214,7 @@ fn corrupted_records_reset_only_the_broken_part() {
         ck.destroy();
     }
     // A good opt-out next to a tampered session and a bad ledger entry survives.
-    storage().clear();
+    storage().clear().expect("clear");
     storage()
         .set_item(
             "cuekit:state",
@@ -231,7 +231,7 @@ fn corrupted_records_reset_only_the_broken_part() {
 
 #[wasm_bindgen_test]
 fn nothing_is_stored_before_consent_and_withdrawal_erases() {
-    storage().clear();
+    storage().clear().expect("clear");
     let cfg = r#"{"requireConsent":true,"rules":[{"id":"a","trigger":"go-a"}]}"#;
     let ck = create(json(cfg)).expect("valid");
     let w = watch(&ck);
@@ -258,12 +258,12 @@ fn nothing_is_stored_before_consent_and_withdrawal_erases() {
     go(&off, "go-a");
     assert_eq!(w.shown.borrow().len(), 1);
     off.destroy();
-    storage().clear();
+    storage().clear().expect("clear");
 }
 
 #[wasm_bindgen_test]
 fn global_privacy_control_is_honoured_when_configured() {
-    storage().clear();
+    storage().clear().expect("clear");
     js("Object.defineProperty(navigator, 'globalPrivacyControl', {configurable: true, get: () => true});");
     let ck = create(json(
         r#"{"honorGPC":true,"rules":[{"id":"a","trigger":"go-a"}]}"#,
@@ -281,5 +281,5 @@ fn global_privacy_control_is_honoured_when_configured() {
     assert!(stored().is_some(), "without honorGPC storage is used");
     plain.destroy();
     js("delete navigator.globalPrivacyControl;");
-    storage().clear();
+    storage().clear().expect("clear");
 }

@@ -466,7 +466,7 @@ impl Compiler<'_> {
         match v {
             Value::Str(s) => Test::Text {
                 s: if ci { lower(s) } else { s.clone() },
-                num: s.parse::<f64>().ok().filter(|n| num_to_string(*n) == *s),
+                num: Some(str_to_number(s)).filter(|n| num_to_string(*n) == *s),
                 ci,
             },
             Value::Num(n) => Test::Num(*n),
@@ -731,14 +731,7 @@ fn str_to_number(s: &str) -> f64 {
             return n.filter(|_| !digits.is_empty()).unwrap_or(f64::NAN);
         }
     }
-    if unsigned
-        .bytes()
-        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
-    {
-        t.parse().unwrap_or(f64::NAN)
-    } else {
-        f64::NAN
-    }
+    super::num::parse(t).unwrap_or(f64::NAN)
 }
 
 /// The text GrowthBook pads: strings as they are, numbers printed, anything else "0".

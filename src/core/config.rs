@@ -29,6 +29,9 @@ pub mod events {
     pub const IDENTIFY: &str = "identify";
 }
 
+/// Lifecycle events delivered to handlers, webhooks and the dataLayer.
+pub const LIFECYCLE: &[&str] = &["show", "click", "dismiss", "snooze", "optout", "convert"];
+
 /// Interned event name. `ANY` matches every event.
 pub type EventId = u16;
 pub const ANY: EventId = u16::MAX;
@@ -78,6 +81,10 @@ pub struct Rule {
     pub caps: super::caps::RuleCaps,
     /// The action shows something on screen (modal, banner, toast, slide-in, inline).
     pub displays: bool,
+    /// The compiled action: message, host action, webhook.
+    pub spec: super::action::Action,
+    /// A conversion event and its attribution window after a show.
+    pub conversion: Option<(Matcher, u64)>,
     pub id: String,
     pub enabled: bool,
     pub priority: i32,
@@ -92,6 +99,8 @@ pub struct Rule {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Role {
     Trigger,
+    /// The rule's conversion event.
+    Convert,
     Step(u8),
     After,
     Absent(u8),
@@ -151,6 +160,10 @@ pub struct Config {
     pub run_before_consent: bool,
     /// Treat Global Privacy Control (`navigator.globalPrivacyControl`) as consent refused.
     pub honor_gpc: bool,
+    /// A webhook for every rule's lifecycle events, and which events it receives.
+    pub webhook: Option<(super::action::Webhook, Vec<String>)>,
+    /// Push lifecycle events to `window.dataLayer` (Google Tag Manager).
+    pub data_layer: bool,
     pub watch: Watch,
     pub(crate) event_ids: HashMap<String, EventId>,
     /// Hooks per event id.
@@ -197,6 +210,8 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
     let mut require_consent = false;
     let mut run_before_consent = true;
     let mut honor_gpc = false;
+    let mut webhook = None;
+    let mut data_layer = false;
     if let Some(mut top) = Obj::new(v, "", &mut errors) {
         if let Some(ver) = top.get("version") {
             if ver != &Value::Num(1.0) {
@@ -247,6 +262,44 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
             Some(_) => err(&mut errors, &bp, "expected \"memory\" or \"off\""),
         }
         honor_gpc = top.boolean("honorGPC", &mut errors).unwrap_or(false);
+        data_layer = top.boolean("dataLayer", &mut errors).unwrap_or(false);
+        if let Some(w) = top.get("webhook") {
+            let mut events: Vec<String> = LIFECYCLE.iter().map(|s| s.to_string()).collect();
+            if let Value::Obj(m) = w {
+                if let Some(ev) = m.get("events") {
+                    events.clear();
+                    match ev {
+                        Value::Arr(list) => {
+                            for (i, e) in list.iter().enumerate() {
+                                match e.as_str() {
+                                    Some(s) if LIFECYCLE.contains(&s) => events.push(s.into()),
+                                    _ => err(
+                                        &mut errors,
+                                        &index("webhook.events", i),
+                                        format!("expected one of: {}", LIFECYCLE.join(", ")),
+                                    ),
+                                }
+                            }
+                        }
+                        _ => err(
+                            &mut errors,
+                            "webhook.events",
+                            "expected a list of lifecycle events",
+                        ),
+                    }
+                }
+            }
+            let stripped = match w {
+                Value::Obj(m) => {
+                    let mut m = m.clone();
+                    m.remove("events");
+                    Value::Obj(m)
+                }
+                other => other.clone(),
+            };
+            webhook =
+                super::action::webhook(&stripped, "webhook", &mut errors).map(|w| (w, events));
+        }
         match top.get("rules") {
             None => err(&mut errors, "rules", "required: a list of rules"),
             Some(Value::Arr(list)) => {
@@ -300,6 +353,8 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
         require_consent,
         run_before_consent,
         honor_gpc,
+        webhook,
+        data_layer,
         watch,
         event_ids: b.event_ids,
         index: Vec::new(),
@@ -324,6 +379,17 @@ fn build_index(cfg: &mut Config) {
             continue;
         }
         let r = ri as u32;
+        if let Some((m, _)) = &rule.conversion {
+            add(
+                &mut cfg.index,
+                &mut cfg.any,
+                m,
+                Hook {
+                    rule: r,
+                    role: Role::Convert,
+                },
+            );
+        }
         match &rule.trigger {
             Trigger::Event(m) => add(
                 &mut cfg.index,
@@ -521,32 +587,41 @@ impl<'a> Builder<'a> {
             Some(c) => self.condition(c, &if_path, errors),
             None => Condition::always_true(),
         };
+        let ap = o.at("action");
         let action = match o.get("action") {
-            None => Value::Null,
             Some(a @ Value::Obj(_)) => {
-                check_keys(a, &o.at("action"), errors);
+                check_keys(a, &ap, errors);
                 a.clone()
             }
-            Some(other) => {
+            _ => Value::Null,
+        };
+        let spec = super::action::compile(o.get("action"), &ap, errors);
+        let cp = o.at("conversion");
+        let conversion = o.get("conversion").and_then(|c| {
+            let mut co = Obj::new(c, &cp, errors)?;
+            let ep = co.at("event");
+            let event = co.get("event").and_then(|e| self.matcher(e, &ep, errors));
+            if !co.has("event") {
                 err(
                     errors,
-                    &o.at("action"),
-                    format!("expected an object, got {}", other.type_name()),
+                    &ep,
+                    "required: the event that counts as a conversion",
                 );
-                Value::Null
             }
-        };
+            let within = co.duration("within", errors).unwrap_or(7 * 86_400_000);
+            co.finish(errors);
+            Some((event?, within))
+        });
         let fingerprint = o.map.get("trigger").map(fingerprint).unwrap_or_default();
         let caps_path = o.at("caps");
         let caps = super::caps::rule_caps(o.get("caps"), &caps_path, errors);
-        let displays = matches!(
-            action.get("type").and_then(Value::as_str),
-            Some("modal" | "banner" | "toast" | "slidein" | "inline")
-        );
+        let displays = spec.display.is_some();
         o.finish(errors);
         Some(Rule {
             caps,
             displays,
+            spec,
+            conversion,
             id: id?,
             enabled,
             priority,

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use super::caps::{Kind, Ledger, Suppressed};
 use super::condition::{AttrPath, Attributes};
-use super::config::{events, Config, EventId, Hook, Matcher, Rule, Trigger, ANY};
+use super::config::{events, Config, EventId, Hook, Matcher, Role, Rule, Trigger, ANY};
 use super::state::{Partial, Pending, Progress, Session, State, Visitor};
 use super::value::{obj, Map, Value};
 
@@ -99,6 +99,8 @@ pub struct Engine {
     utc_offset_ms: i64,
     /// The displayed prompt currently on screen (one at a time).
     showing: Option<usize>,
+    /// Conversions attributed since the last `take_conversions`.
+    conversions: Vec<Decision>,
 }
 
 /// The context a condition sees.
@@ -262,6 +264,7 @@ impl Engine {
             names,
             utc_offset_ms: 0,
             showing: None,
+            conversions: Vec::new(),
         };
         e.touch_session(now, true);
         e.recompute_deadline();
@@ -482,6 +485,8 @@ impl Engine {
             hidden_since,
             idle_base,
             lazy_dirty,
+            dirty,
+            conversions,
             ..
         } = self;
         let ctx = Ctx {
@@ -499,6 +504,12 @@ impl Engine {
         let hooks: Vec<Hook> = cfg.hooks(eid).copied().collect();
         for hook in hooks {
             let r = hook.rule as usize;
+            if hook.role == Role::Convert {
+                if let Some(rule) = cfg.rules.get(r) {
+                    attribute(rule, r, name, props, eid, targets, &ctx, conversions, dirty);
+                }
+                continue;
+            }
             let (Some(rule), Some(prog)) = (cfg.rules.get(r), progress.get_mut(r)) else {
                 continue;
             };
@@ -959,6 +970,16 @@ impl Engine {
         &self.state.ledger
     }
 
+    /// Conversions attributed by the last signals; the caller records them
+    /// (`record(rule, Kind::Convert)`) and tells handlers and webhooks.
+    pub fn take_conversions(&mut self) -> Vec<Decision> {
+        let out = core::mem::take(&mut self.conversions);
+        for d in &out {
+            self.state.ledger.record(&d.rule_id, Kind::Convert, d.at);
+        }
+        out
+    }
+
     /// Folds in another tab's stored state: the ledger by union (no choice is lost),
     /// visit counts by maximum, pattern windows by union. Returns whether anything changed.
     pub fn merge_state(&mut self, other: &State) -> bool {
@@ -1270,6 +1291,55 @@ fn merge(into: &mut Value, from: &Value) {
     if into.approx_size() > MAX_PROPS_BYTES {
         *into = bounded(into);
     }
+}
+
+/// A conversion event: attributed to the rule when it was shown within the window and
+/// has not converted since that show. Recorded once.
+#[allow(clippy::too_many_arguments)]
+fn attribute(
+    rule: &Rule,
+    r: usize,
+    name: &str,
+    props: &Value,
+    eid: Option<EventId>,
+    targets: &[u16],
+    ctx: &Ctx,
+    out: &mut Vec<Decision>,
+    dirty: &mut bool,
+) {
+    let Some((m, within)) = &rule.conversion else {
+        return;
+    };
+    if !matches(m, eid, targets, ctx) {
+        return;
+    }
+    let ledger = &ctx.state.ledger;
+    let last_show = ledger
+        .entries()
+        .iter()
+        .filter(|e| e.rule == rule.id && e.kind == Kind::Show)
+        .map(|e| e.at)
+        .max();
+    let Some(shown) = last_show else { return };
+    if ctx.now.saturating_sub(shown) > *within {
+        return;
+    }
+    let converted_since = ledger
+        .entries()
+        .iter()
+        .any(|e| e.rule == rule.id && e.kind == Kind::Convert && e.at >= shown);
+    if converted_since || out.iter().any(|d| d.rule == r) {
+        return;
+    }
+    *dirty = true;
+    out.push(Decision {
+        rule: r,
+        rule_id: rule.id.clone(),
+        priority: rule.priority,
+        at: ctx.now,
+        event: Some(name.into()),
+        props: props.clone(),
+    });
 }
 
 /// Union of two tabs' progress for one rule, bounded as usual.

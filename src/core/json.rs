@@ -198,8 +198,7 @@ impl Parser<'_> {
             }
             return Ok(Value::Num(n as f64));
         }
-        text.parse::<f64>()
-            .ok()
+        super::num::parse(text)
             .filter(|n| n.is_finite())
             .map(Value::Num)
             .ok_or_else(|| self.fail("bad number"))

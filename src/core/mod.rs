@@ -1,4 +1,5 @@
 //! The pure core: no browser crates, deterministic (time and randomness are arguments).
+pub mod action;
 pub mod caps;
 pub mod condition;
 pub mod config;
@@ -6,6 +7,8 @@ pub mod engine;
 pub mod experiment;
 pub mod gesture;
 pub mod json;
+pub mod num;
+pub mod queue;
 pub mod reader;
 pub mod regex;
 pub mod segment;

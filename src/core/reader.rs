@@ -308,7 +308,7 @@ pub fn parse_duration(v: &Value) -> Result<u64, String> {
                     .find(|c: char| !(c.is_ascii_digit() || c == '.'))
                     .unwrap_or(rest.len());
                 let (num, tail) = rest.split_at(num_len);
-                let num: f64 = num.parse().map_err(|_| bad())?;
+                let num = super::num::parse(num).ok_or_else(bad)?;
                 let unit_len = tail
                     .find(|c: char| !c.is_ascii_alphabetic())
                     .unwrap_or(tail.len());

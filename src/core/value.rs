@@ -177,21 +177,10 @@ impl Value {
     }
 }
 
-/// Formats a number the way JavaScript's `String(n)` does for the common cases
-/// (integers without `.0`), without pulling in float formatting for integers.
+/// Formats a number the way JavaScript's `String(n)` does (see [`super::num::format`]:
+/// shortest round-tripping digits, no `core::fmt` float code).
 pub fn num_to_string(n: f64) -> String {
-    if n.is_nan() {
-        return "NaN".into();
-    }
-    if n.is_infinite() {
-        return if n > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
-        return (n as i64).to_string();
-    }
-    let mut s = String::new();
-    let _ = fmt::Write::write_fmt(&mut s, format_args!("{n}"));
-    s
+    super::num::format(n)
 }
 
 impl From<&str> for Value {

@@ -4,5 +4,7 @@ pub mod dom;
 pub mod listeners;
 pub mod page;
 pub mod regex;
+pub mod render;
 pub mod runtime;
 pub mod storage;
+pub mod webhook;

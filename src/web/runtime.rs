@@ -10,12 +10,18 @@ use gloo_timers::callback::Timeout;
 use js_sys::Function;
 use wasm_bindgen::JsValue;
 
+use crate::core::action::{render, webhook_payload, Webhook};
 use crate::core::caps::Suppressed;
 use crate::core::engine::{Decision, Engine, Signal};
 use crate::core::value::{obj, Value};
+use wasm_bindgen::JsCast;
 
 use super::convert::to_js;
+use super::render::{Renderer, UiOutcome};
 use super::storage::Store;
+use super::webhook::Webhooks;
+use crate::core::action::Do;
+use crate::core::caps::Kind;
 
 pub type Shared = Rc<RefCell<Runtime>>;
 
@@ -28,6 +34,10 @@ const LAZY_SAVE_MS: u64 = 2_000;
 pub struct Runtime {
     pub engine: Engine,
     pub store: Store,
+    pub renderer: Renderer,
+    pub webhooks: Webhooks,
+    /// The host's actions object from `init(config, {actions})`.
+    pub actions: JsValue,
     last_save: u64,
     lazy_pending: bool,
     handlers: Vec<(String, Function)>,
@@ -59,10 +69,19 @@ pub struct Emit {
 }
 
 impl Runtime {
-    pub fn new(engine: Engine, store: Store) -> Shared {
+    pub fn new(
+        engine: Engine,
+        store: Store,
+        renderer: Renderer,
+        webhooks: Webhooks,
+        actions: JsValue,
+    ) -> Shared {
         Rc::new(RefCell::new(Runtime {
             engine,
             store,
+            renderer,
+            webhooks,
+            actions,
             last_save: 0,
             lazy_pending: false,
             handlers: Vec::new(),
@@ -131,12 +150,117 @@ impl Runtime {
         }
     }
 
-    /// Drops the timer and handlers; the instance ignores everything afterwards.
+    /// Drops the timer, handlers and rendered messages; the instance ignores everything
+    /// afterwards.
     pub fn shutdown(&mut self) {
         self.destroyed = true;
         self.timer = None;
         self.armed_for = None;
         self.handlers.clear();
+        // Dropping the renderer removes every message and its host element.
+        self.renderer = Renderer::new(Rc::new(|_: &str, _: UiOutcome| {}));
+    }
+
+    /// What the visitor (or the host on their behalf) did with a rule's prompt: recorded
+    /// in the ledger, told to handlers/webhooks/dataLayer, and the message leaves the
+    /// screen. `rule` may be `*` for snooze/opt-out/opt-in of everything.
+    pub fn visitor_outcome(
+        &mut self,
+        rule: &str,
+        kind: Kind,
+        now: u64,
+        out: &mut Vec<Emit>,
+    ) -> bool {
+        if !self.engine.record(rule, kind, now) {
+            return false;
+        }
+        let event = match kind {
+            Kind::Click => "click",
+            Kind::Dismiss => "dismiss",
+            Kind::Convert => "convert",
+            Kind::Snooze(_) => "snooze",
+            Kind::OptOut => "optout",
+            Kind::OptIn => "optin",
+            Kind::Show => "show",
+        };
+        let props = match kind {
+            Kind::Snooze(d) => obj([("until", Value::Num(now.saturating_add(d) as f64))]),
+            _ => Value::Obj(Default::default()),
+        };
+        match self.engine.config().rule_index(rule) {
+            Some(r) => self.lifecycle(event, r, &props, now, out),
+            None => {
+                let payload = obj([
+                    ("rule", Value::Str(rule.into())),
+                    ("at", Value::Num(now as f64)),
+                    ("props", props),
+                ]);
+                self.emit(event, &payload, out);
+            }
+        }
+        if !matches!(kind, Kind::Click | Kind::Convert | Kind::OptIn) {
+            if rule == crate::core::caps::ALL {
+                for r in self.renderer.showing() {
+                    self.renderer.hide(&r);
+                    self.engine.closed(&r);
+                }
+            } else {
+                self.renderer.hide(rule);
+            }
+        }
+        true
+    }
+
+    /// A message's button, close button, Esc, countdown end or auto-hide.
+    fn ui_outcome(&mut self, rule: &str, o: UiOutcome, now: u64, out: &mut Vec<Emit>) {
+        let Some(r) = self.engine.config().rule_index(rule) else {
+            return;
+        };
+        let button = match o {
+            UiOutcome::Button(i) => self
+                .engine
+                .rules()
+                .get(r)
+                .and_then(|x| x.spec.display.as_ref())
+                .and_then(|d| d.buttons.get(i))
+                .map(|b| b.action.clone()),
+            _ => None,
+        };
+        match (o, button) {
+            (UiOutcome::Dismiss, _) | (_, Some(Do::Dismiss)) => {
+                self.visitor_outcome(rule, Kind::Dismiss, now, out);
+            }
+            (_, Some(Do::Snooze(d))) => {
+                self.visitor_outcome(rule, Kind::Snooze(d), now, out);
+            }
+            (_, Some(Do::OptOut)) => {
+                self.visitor_outcome(rule, Kind::OptOut, now, out);
+            }
+            (_, Some(Do::Link(_))) => {
+                self.visitor_outcome(rule, Kind::Click, now, out);
+                self.renderer.hide(rule);
+                self.engine.closed(rule);
+            }
+            (_, Some(Do::Host(name))) => {
+                self.visitor_outcome(rule, Kind::Click, now, out);
+                let d = Decision {
+                    rule: r,
+                    rule_id: rule.into(),
+                    priority: 0,
+                    at: now,
+                    event: None,
+                    props: Value::Obj(Default::default()),
+                };
+                let ctx = self.engine.context(&d, now);
+                self.call_host(&name, rule, &ctx, out);
+                self.renderer.hide(rule);
+                self.engine.closed(rule);
+            }
+            _ => {
+                self.renderer.hide(rule);
+                self.engine.closed(rule);
+            }
+        }
     }
 
     fn decision_value(&self, d: &Decision, result: &Result<(), Suppressed>, now: u64) -> Value {
@@ -167,15 +291,52 @@ impl Runtime {
         obj(parts)
     }
 
-    /// Passes each decision through the caps and queues the lifecycle events.
+    /// Passes each decision through the caps, acts on the admitted ones (message, host
+    /// action, webhook) and queues the lifecycle events.
     fn process(&mut self, decisions: Vec<Decision>, now: u64, out: &mut Vec<Emit>) {
+        let conversions = self.engine.take_conversions();
+        for c in &conversions {
+            self.lifecycle("convert", c.rule, &c.props, now, out);
+        }
         if decisions.is_empty() {
             return;
         }
         // Another tab may have shown, dismissed or opted out a moment ago.
         self.sync(now);
         for d in decisions {
+            // A message whose data is missing (and says "skip") is not shown at all.
+            let message = match self
+                .engine
+                .rules()
+                .get(d.rule)
+                .and_then(|r| r.spec.display.as_ref())
+            {
+                Some(display) => match render(display, &self.engine.context(&d, now), now) {
+                    Some(m) => Some(m),
+                    None => {
+                        let result = Err(Suppressed {
+                            cap: "missingData".into(),
+                            reason: "the message's data is missing and it says \"skip\"".into(),
+                            until: None,
+                        });
+                        let payload = self.decision_value(&d, &result, now);
+                        self.emit("decision", &payload, out);
+                        self.emit("suppress", &payload, out);
+                        continue;
+                    }
+                },
+                None => None,
+            };
             let result = self.engine.admit(&d, now);
+            if result.is_ok() {
+                if let Some(m) = &message {
+                    if !self.renderer.show(&d.rule_id, m) {
+                        // The inline target is missing: the prompt is not on screen.
+                        self.engine.closed(&d.rule_id);
+                    }
+                }
+                self.act(&d, now, out);
+            }
             let second = if result.is_ok() { "show" } else { "suppress" };
             // The context is built only when someone listens.
             if self.listens("decision") || self.listens(second) {
@@ -184,6 +345,142 @@ impl Runtime {
                 self.emit(second, &payload, out);
             }
         }
+    }
+
+    /// A shown rule's side effects: its host action, its webhook, the global webhook
+    /// and the dataLayer.
+    fn act(&mut self, d: &Decision, now: u64, out: &mut Vec<Emit>) {
+        let Some(rule) = self.engine.rules().get(d.rule) else {
+            return;
+        };
+        let host = rule.spec.host.clone();
+        let hook = rule.spec.webhook.clone();
+        if host.is_some() || hook.is_some() {
+            let ctx = self.engine.context(d, now);
+            if let Some(name) = host {
+                self.call_host(&name, &d.rule_id, &ctx, out);
+            }
+            if let Some(w) = hook {
+                let payload = self.payload(&w, "show", &d.rule_id, &ctx, now);
+                self.webhooks.send(&w.url, &payload);
+            }
+        }
+        self.broadcast("show", &d.rule_id, d, now, out);
+    }
+
+    /// Queues a call of the host action `name` with `{rule, context}`.
+    pub fn call_host(&self, name: &str, rule: &str, ctx: &Value, out: &mut Vec<Emit>) {
+        let f = js_sys::Reflect::get(&self.actions, &JsValue::from_str(name))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok());
+        match f {
+            Some(handler) => out.push(Emit {
+                handler,
+                payload: to_js(&obj([
+                    ("rule", Value::Str(rule.into())),
+                    ("context", ctx.clone()),
+                ])),
+            }),
+            None => warn(&format!(
+                "host action \"{name}\" is not registered (init options.actions)"
+            )),
+        }
+    }
+
+    fn payload(&self, w: &Webhook, event: &str, rule: &str, ctx: &Value, now: u64) -> Value {
+        let id = super::storage::random_id();
+        webhook_payload(w, event, rule, None, ctx, &id, &iso(now))
+    }
+
+    /// The global webhook and the dataLayer for a lifecycle event.
+    fn broadcast(&mut self, event: &str, rule: &str, d: &Decision, now: u64, out: &mut Vec<Emit>) {
+        let global = self.engine.config().webhook.clone();
+        if let Some((w, events)) = global {
+            if events.iter().any(|e| e == event) {
+                let ctx = self.engine.context(d, now);
+                let payload = self.payload(&w, event, rule, &ctx, now);
+                self.webhooks.send(&w.url, &payload);
+            }
+        }
+        if self.engine.config().data_layer {
+            data_layer_push(event, rule);
+        }
+        let _ = out;
+    }
+
+    /// A lifecycle event for a rule after a show (click, dismiss, snooze, optout,
+    /// convert): handlers, the global webhook, the dataLayer; a rule's own webhook also
+    /// hears its conversions.
+    pub fn lifecycle(
+        &mut self,
+        event: &str,
+        rule: usize,
+        props: &Value,
+        now: u64,
+        out: &mut Vec<Emit>,
+    ) {
+        let Some(r) = self.engine.rules().get(rule) else {
+            return;
+        };
+        let d = Decision {
+            rule,
+            rule_id: r.id.clone(),
+            priority: r.priority,
+            at: now,
+            event: Some(event.into()),
+            props: props.clone(),
+        };
+        if event == "convert" {
+            if let Some(w) = r.spec.webhook.clone() {
+                let ctx = self.engine.context(&d, now);
+                let payload = self.payload(&w, event, &d.rule_id, &ctx, now);
+                self.webhooks.send(&w.url, &payload);
+            }
+        }
+        let payload = obj([
+            ("rule", Value::Str(d.rule_id.clone())),
+            ("at", Value::Num(now as f64)),
+            ("props", props.clone()),
+        ]);
+        self.emit(event, &payload, out);
+        let id = d.rule_id.clone();
+        self.broadcast(event, &id, &d, now, out);
+    }
+}
+
+/// `2026-11-29T05:00:00.000Z` for a time in ms.
+fn iso(ms: u64) -> String {
+    js_sys::Date::new(&JsValue::from_f64(ms as f64))
+        .to_iso_string()
+        .as_string()
+        .unwrap_or_default()
+}
+
+/// `window.dataLayer.push({event: "cuekit_show", cuekit: {rule}})`, creating the array if
+/// the page has none. A page's own `push` wrapper (GTM) is honoured.
+fn data_layer_push(event: &str, rule: &str) {
+    let Some(win) = web_sys::window() else { return };
+    let key = JsValue::from_str("dataLayer");
+    let mut layer = js_sys::Reflect::get(&win, &key).unwrap_or(JsValue::UNDEFINED);
+    if layer.is_undefined() || layer.is_null() {
+        layer = js_sys::Array::new().into();
+        let _ = js_sys::Reflect::set(&win, &key, &layer);
+    }
+    let payload = to_js(&obj([
+        ("event", Value::Str(format!("cuekit_{event}"))),
+        (
+            "cuekit",
+            obj([
+                ("rule", Value::Str(rule.into())),
+                ("event", Value::Str(event.into())),
+            ]),
+        ),
+    ]));
+    let push = js_sys::Reflect::get(&layer, &JsValue::from_str("push"))
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok());
+    if let Some(push) = push {
+        let _ = push.call1(&layer, &payload);
     }
 }
 
@@ -249,6 +546,11 @@ pub fn with<R>(
     };
     call(shared, emits);
     Some(r)
+}
+
+/// The renderer's outcome callback: runs after the renderer released its own state.
+pub fn on_ui(shared: &Shared, rule: &str, o: UiOutcome) {
+    with(shared, |rt, now, out| rt.ui_outcome(rule, o, now, out));
 }
 
 /// Keeps exactly one timer armed for the engine's next deadline. A timer armed for an

@@ -1,0 +1,184 @@
+// End to end: webhooks from the release build to a real HTTP receiver (tests/e2e/receiver.mjs)
+// through Debian's Chromium — delivery, retry after a 500, Retry-After on a 429, and the
+// sendBeacon hand-over when the visitor leaves while a payload is still waiting.
+//
+// Needs the release package (`npm run build`; `npm test` builds before this step).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { startServer } from '../../scripts/serve.mjs';
+import { startReceiver } from './receiver.mjs';
+
+let server;
+let browser;
+let base;
+
+before(async () => {
+  server = await startServer({ port: 0 });
+  base = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((r) => server?.close(r));
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A fresh receiver, browser context and test page; `close()` ends all three. */
+async function open(mode = 'rule') {
+  const rx = await startReceiver();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    // Chromium logs every non-2xx answer itself; the scripted 429/500/503 are expected.
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of/.test(m.text())) {
+      errors.push(m.text());
+    }
+  });
+  await page.goto(`${base}/www/webhook-test.html?port=${rx.port}&mode=${mode}`);
+  await page.waitForSelector('#status:text("ready")', { timeout: 15000 });
+  const close = async () => {
+    await context.close();
+    await rx.close();
+  };
+  return { rx, page, errors, close };
+}
+
+const track = (page, sku = 'mug-1') => page.evaluate((s) => window.ck.track('add_to_cart', { sku: s }), sku);
+
+/** The payload cuekit sends for the "cart" rule's show. */
+function assertCartPayload(req) {
+  assert.equal(req.method, 'POST');
+  assert.equal(req.path, '/hook');
+  assert.ok(req.json, `the body is JSON: ${req.body}`);
+  assert.equal(req.json.type, 'track');
+  assert.equal(req.json.event, 'cuekit show');
+  assert.equal(req.json.properties.rule, 'cart');
+  assert.equal(req.json.properties['props.sku'], 'mug-1');
+  assert.equal(typeof req.json.messageId, 'string');
+  assert.ok(req.json.messageId.length > 0);
+  assert.equal(typeof req.json.timestamp, 'string');
+  assert.equal(req.json.context.library.name, 'cuekit');
+}
+
+test('a show posts exactly one Segment-shaped JSON payload, without cookies', async () => {
+  const { rx, page, errors, close } = await open();
+  try {
+    // A cookie the receiver's host (127.0.0.1, another port) would get with credentials.
+    await page.evaluate(() => { document.cookie = 'ck_secret=1; path=/; SameSite=Lax'; });
+    await track(page);
+    const [req] = await rx.waitFor(1);
+    assertCartPayload(req);
+    assert.match(req.contentType, /^application\/json/);
+    assert.equal(req.cookie, null, 'credentials: "omit"');
+    assert.equal(req.answeredWith, 200);
+    await sleep(1500);
+    assert.equal(rx.requests.length, 1, 'exactly one POST');
+    assert.ok(rx.preflights >= 1, 'the JSON content type is preflighted');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('a global webhook for "show" events posts the same shape', async () => {
+  const { rx, page, errors, close } = await open('global');
+  try {
+    await track(page);
+    const [req] = await rx.waitFor(1);
+    assertCartPayload(req);
+    await sleep(1000);
+    assert.equal(rx.requests.length, 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('after a 500 the payload arrives on the retry, once', async () => {
+  const { rx, page, errors, close } = await open();
+  try {
+    rx.failFirst(1, 500);
+    await track(page);
+    const reqs = await rx.waitFor(2, 10_000);
+    assert.equal(reqs[0].answeredWith, 500);
+    assert.equal(reqs[1].answeredWith, 200);
+    assertCartPayload(reqs[1]);
+    assert.equal(reqs[1].body, reqs[0].body, 'the same payload (same messageId)');
+    const gap = reqs[1].at - reqs[0].at;
+    assert.ok(gap >= 800 && gap < 5000, `retried after ${gap} ms (backoff 1 s)`);
+    await sleep(2500);
+    assert.equal(rx.requests.length, 2, 'delivered once, not twice');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('a 429 with Retry-After: 2 is retried after about 2 s', async () => {
+  const { rx, page, errors, close } = await open();
+  try {
+    rx.failFirst(1, 429, { 'Retry-After': '2' });
+    await track(page);
+    const reqs = await rx.waitFor(2, 10_000);
+    assert.equal(reqs[0].answeredWith, 429);
+    const gap = reqs[1].at - reqs[0].at;
+    assert.ok(gap >= 1800 && gap < 6000, `retried after ${gap} ms (Retry-After: 2, backoff 1 s)`);
+    assert.equal(reqs[1].body, reqs[0].body);
+    await sleep(1500);
+    assert.equal(rx.requests.length, 2);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('leaving the page hands a waiting payload to sendBeacon', async () => {
+  const { rx, page, errors, close } = await open();
+  try {
+    // The endpoint is "down" for an hour: the payload waits in the queue…
+    rx.failFirst(1, 503, { 'Retry-After': '3600' });
+    await track(page);
+    const [first] = await rx.waitFor(1);
+    assert.equal(first.answeredWith, 503);
+    await sleep(300);
+    assert.deepEqual(errors, []);
+    // …until the visitor leaves: pagehide sends it by beacon.
+    await page.goto('about:blank');
+    const reqs = await rx.waitFor(2, 10_000);
+    const beacon = reqs[1];
+    assert.equal(beacon.method, 'POST');
+    assert.match(beacon.contentType, /^text\/plain/i, 'a beacon needs no preflight');
+    assert.equal(beacon.body, first.body, 'the queued payload, unchanged');
+    assertCartPayload(beacon);
+    await sleep(1000);
+    assert.equal(rx.requests.length, 2, 'handed over once');
+  } finally {
+    await close();
+  }
+});
+
+test('a slow endpoint loses nothing when the visitor leaves', async () => {
+  const { rx, page, close } = await open();
+  try {
+    // The request arrives but its answer takes 5 s: it is in flight (keepalive), not
+    // re-sent by beacon.
+    rx.respond({ status: 200, delayMs: 5000 });
+    await track(page);
+    const [first] = await rx.waitFor(1);
+    assertCartPayload(first);
+    await page.goto('about:blank');
+    await sleep(1500);
+    assert.equal(rx.requests.length, 1, 'no duplicate by beacon');
+  } finally {
+    await close();
+  }
+});
