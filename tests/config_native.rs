@@ -21,7 +21,7 @@ fn has(errs: &[String], needle: &str) -> bool {
 fn a_valid_config_compiles() {
     let errs = errors(
         r#"{"rules":[{"id":"a","trigger":{"after":"product_view","absent":"add_to_cart","within":"60s","same":"id"},
-             "if":{"page.path":{"$regex":"^/product/"}},"action":{"type":"modal"}}]}"#,
+             "if":{"page.path":{"$regex":"^/product/"}},"action":{"type":"modal","title":"Need help with {{props.name}}?"}}]}"#,
     );
     assert!(errs.is_empty(), "{errs:?}");
 }

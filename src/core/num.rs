@@ -82,8 +82,9 @@ impl Big {
                 self.0.push(carry);
             }
         }
-        self.0
-            .splice(0..0, core::iter::repeat_n(0, (n / 32) as usize));
+        let mut v = vec![0; (n / 32) as usize];
+        v.append(&mut self.0);
+        self.0 = v;
     }
 
     fn add(&mut self, o: &Big) {

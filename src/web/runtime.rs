@@ -157,6 +157,8 @@ impl Runtime {
         self.timer = None;
         self.armed_for = None;
         self.handlers.clear();
+        // Pending webhooks stay stored for the next page; the retry timer stops.
+        self.webhooks.shutdown();
         // Dropping the renderer removes every message and its host element.
         self.renderer = Renderer::new(Rc::new(|_: &str, _: UiOutcome| {}));
     }
