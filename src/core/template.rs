@@ -294,13 +294,18 @@ fn parse_path(raw: &str, at: usize) -> Result<Path, String> {
                     shorten(raw)
                 ));
             }
-            if let Some(c) = name
-                .chars()
-                .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '$')))
-            {
+            if let Some(c) = name.chars().find(|c| {
+                (c.is_control() || c.is_ascii())
+                    && !c.is_ascii_alphanumeric()
+                    && !matches!(c, '_' | '-' | '$')
+            }) {
+                let shown = if c.is_control() {
+                    format!("U+{:04X}", u32::from(c))
+                } else {
+                    c.to_string()
+                };
                 return Err(format!(
-                    "invalid character '{}' in path \"{}\" at character {at}; a path is names (letters, digits, _, - and $) separated by dots",
-                    c.escape_debug(),
+                    "invalid character '{shown}' in path \"{}\" at character {at}; a path is names (letters, digits, _, - and $) separated by dots",
                     shorten(raw)
                 ));
             }
@@ -916,7 +921,7 @@ mod tests {
         assert!(compile_err("{{!comment}}").contains("invalid character '!'"));
         assert!(compile_err("{{>partial}}").contains("invalid character '>'"));
         assert!(compile_err("{{#a|x}}{{/a}}").contains("invalid character '|' in path \"a|x\""));
-        assert!(compile_err("{{a\u{1}}}").contains("invalid character '\\u{1}'"));
+        assert!(compile_err("{{a\u{1}}}").contains("invalid character 'U+0001'"));
         assert_eq!(
             compile_err("ok {{/a}}"),
             "rules[0].action.body: \"{{/a}}\" at character 4 closes no open section"

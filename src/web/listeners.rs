@@ -179,7 +179,7 @@ fn tagged(els: &[Element]) -> Option<(String, Map)> {
             if c == '-' {
                 upper = true;
             } else if upper {
-                key.extend(c.to_uppercase());
+                key.push(c.to_ascii_uppercase());
                 upper = false;
             } else {
                 key.push(c);
@@ -189,8 +189,8 @@ fn tagged(els: &[Element]) -> Option<(String, Map)> {
             continue;
         }
         let raw = a.value();
-        let v = match raw.trim().parse::<f64>() {
-            Ok(n) if n.is_finite() && !raw.trim().is_empty() => Value::Num(n),
+        let v = match crate::core::num::parse(raw.trim()) {
+            Some(n) if n.is_finite() => Value::Num(n),
             _ => Value::Str(raw.chars().take(500).collect()),
         };
         props.insert(key, v);
