@@ -174,6 +174,7 @@ export interface Cuekit {
   convert(ruleId: string): boolean;
   consent(granted: boolean): void;
   forget(): void;
+  export(): Record<string, unknown> | null;
   storage(): 'storage' | 'memory';
   destroy(): void;
 }

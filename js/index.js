@@ -63,6 +63,10 @@ class Cuekit {
   consent(granted) {
     this.#core?.consent(Boolean(granted));
   }
+  /** Everything cuekit keeps about the visitor, as stored (for data-access requests). */
+  export() {
+    return this.#core ? this.#core.export() : null;
+  }
   /** Erases everything stored about the visitor. */
   forget() {
     this.#core?.forget();

@@ -212,11 +212,16 @@ pub mod api {
         Ok(ck)
     }
 
+    /// Global Privacy Control on, or Do Not Track set.
     fn global_privacy_control() -> bool {
-        web_sys::window()
-            .map(|w| w.navigator())
-            .and_then(|n| js_sys::Reflect::get(&n, &JsValue::from_str("globalPrivacyControl")).ok())
-            .is_some_and(|v| v.as_bool() == Some(true))
+        let Some(nav) = web_sys::window().map(|w| w.navigator()) else {
+            return false;
+        };
+        let get = |k: &str| {
+            js_sys::Reflect::get(&nav, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+        };
+        get("globalPrivacyControl").as_bool() == Some(true)
+            || get("doNotTrack").as_string().as_deref() == Some("1")
     }
 
     fn rule_arg(rule: &JsValue) -> String {
@@ -285,6 +290,16 @@ pub mod api {
         /// The prompt of `rule` left the screen without an outcome.
         pub fn closed(&self, rule: &str) {
             runtime::with(&self.rt, |rt, _, _| rt.engine.closed(rule));
+        }
+
+        /// Everything cuekit keeps about the visitor (for a data-access request): the
+        /// visitor, session, pattern progress, host attributes and the ledger of shows and
+        /// choices, as stored.
+        pub fn export(&self) -> JsValue {
+            match self.rt.try_borrow() {
+                Ok(rt) => to_js(&rt.engine.export_state().to_value()),
+                Err(_) => JsValue::NULL,
+            }
         }
 
         /// Erases everything stored about the visitor and starts afresh.

@@ -107,6 +107,15 @@ fn choices_survive_a_reload() {
         })
         .collect();
     assert_eq!(reasons, vec!["snooze", "optout"]);
+    // The visitor's data can be exported, then erased.
+    let exported = js_sys::JSON::stringify(&b.export())
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    assert!(
+        exported.contains("\"optout\"") && exported.contains("\"visitor\""),
+        "{exported}"
+    );
     assert!(b.opt_in(JsValue::from_str("b")));
     go(&b, "go-b");
     assert_eq!(w.shown.borrow().len(), 1, "opt-in reverses the opt-out");
@@ -281,5 +290,16 @@ fn global_privacy_control_is_honoured_when_configured() {
     assert!(stored().is_some(), "without honorGPC storage is used");
     plain.destroy();
     js("delete navigator.globalPrivacyControl;");
+    // Do Not Track counts too.
+    storage().clear().expect("clear");
+    js("Object.defineProperty(navigator, 'doNotTrack', {configurable: true, get: () => '1'});");
+    let dnt = create(json(
+        r#"{"honorGPC":true,"rules":[{"id":"a","trigger":"go-a"}]}"#,
+    ))
+    .expect("valid");
+    dnt.dismiss("a");
+    assert!(stored().is_none(), "DNT: nothing stored");
+    dnt.destroy();
+    js("delete navigator.doNotTrack;");
     storage().clear().expect("clear");
 }
