@@ -1,5 +1,5 @@
 // cuekit — npm entry. Loads the wasm core once and wraps it in a small, never-throwing API.
-import wasmInit, { createWith, validate as wasmValidate } from '../pkg/cuekit.js';
+import wasmInit, { createWith, validate as wasmValidate, analyze as wasmAnalyze } from '../pkg/cuekit.js';
 
 let loading = null;
 let current = null;
@@ -63,6 +63,14 @@ class Cuekit {
   consent(granted) {
     this.#core?.consent(Boolean(granted));
   }
+  /** Per experiment: this visitor's variant, exposure and outcomes. */
+  stats() {
+    return this.#core ? this.#core.stats() : [];
+  }
+  /** The visitor's segments now. */
+  segments() {
+    return this.#core ? this.#core.segments() : [];
+  }
   /** Everything cuekit keeps about the visitor, as stored (for data-access requests). */
   export() {
     return this.#core ? this.#core.export() : null;
@@ -115,4 +123,14 @@ export async function init(config, options = {}) {
 export async function validate(config, options = {}) {
   await load(options.wasmUrl);
   return wasmValidate(config);
+}
+
+/**
+ * Analyses per-variant totals (control first): [{exposures, clicks, conversions, dismissals}].
+ * Returns rates with Wilson 95 % intervals, lift and z-test p-values against the control,
+ * chi-square tests across variants, and tooSmall when the sample is too small to conclude.
+ */
+export async function analyze(counts, options = {}) {
+  await load(options.wasmUrl);
+  return wasmAnalyze(counts);
 }

@@ -77,6 +77,19 @@ pub mod api {
         to_js(&errors_value(&errors))
     }
 
+    /// Analyses per-variant totals `[{exposures, clicks, conversions, dismissals}, …]`
+    /// (control first): rates with Wilson 95 % intervals, lift and a two-proportion
+    /// z-test against the control, chi-square tests across variants, and `tooSmall` when
+    /// the sample cannot support a conclusion. Throws on malformed counts.
+    #[wasm_bindgen]
+    pub fn analyze(counts: JsValue) -> Result<JsValue, JsError> {
+        let v = from_js(&counts).map_err(|e| JsError::new(&e))?;
+        let counts = crate::core::stats::counts_from_value(&v).ok_or_else(|| {
+            JsError::new("analyze(counts): expected a list of {exposures, clicks, conversions, dismissals} with whole numbers")
+        })?;
+        Ok(to_js(&crate::core::stats::analyze(&counts).to_value()))
+    }
+
     /// A running cuekit instance.
     #[wasm_bindgen]
     pub struct Cuekit {
@@ -147,6 +160,20 @@ pub mod api {
         let mut engine = Engine::new(cfg, state, &random_id(), t);
         // getTimezoneOffset() is UTC minus local time.
         engine.set_utc_offset_minutes(-(js_sys::Date::new_0().get_timezone_offset() as i32));
+        // QA: `?cuekit_force=rule:variant` shows a chosen variant.
+        if let Some(Value::Str(f)) = page::parse_query(
+            &web_sys::window()
+                .and_then(|w| w.location().search().ok())
+                .unwrap_or_default(),
+        )
+        .get("cuekit_force")
+        {
+            for pair in f.split(',') {
+                if let Some((rule, variant)) = pair.split_once(':') {
+                    engine.force_variant(rule, variant);
+                }
+            }
+        }
         let consented = engine.consent_granted();
         let actions = js_sys::Reflect::get(&options, &JsValue::from_str("actions"))
             .ok()
@@ -290,6 +317,29 @@ pub mod api {
         /// The prompt of `rule` left the screen without an outcome.
         pub fn closed(&self, rule: &str) {
             runtime::with(&self.rt, |rt, _, _| rt.engine.closed(rule));
+        }
+
+        /// Per experiment: this visitor's variant, exposure and outcomes.
+        pub fn stats(&self) -> JsValue {
+            match self.rt.try_borrow() {
+                Ok(rt) => to_js(&rt.engine.stats()),
+                Err(_) => JsValue::NULL,
+            }
+        }
+
+        /// The visitor's segments now (rule-based first, then the centroid segment).
+        pub fn segments(&self) -> JsValue {
+            match self.rt.try_borrow() {
+                Ok(rt) => to_js(&Value::Arr(
+                    rt.engine
+                        .segments()
+                        .iter()
+                        .cloned()
+                        .map(Value::Str)
+                        .collect(),
+                )),
+                Err(_) => JsValue::NULL,
+            }
         }
 
         /// Everything cuekit keeps about the visitor (for a data-access request): the

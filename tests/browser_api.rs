@@ -230,3 +230,52 @@ fn state_persists_across_instances() {
     assert_eq!(visits, Some(1.0));
     b.destroy();
 }
+
+#[wasm_bindgen_test]
+fn the_same_visitor_keeps_their_variant_across_reloads() {
+    clear_storage();
+    let cfg = r#"{"rules":[{"id":"cart","trigger":"go","experiment":{"key":"copy","variants":[
+        {"id":"a","action":{"type":"none"}},{"id":"b","action":{"type":"none"}},{"id":"c","action":{"type":"none"}}]}}]}"#;
+    let first = create(json(cfg)).expect("valid");
+    let (seen, cb) = recorder();
+    first.on(
+        "exposure",
+        cb.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
+    first.track(JsValue::from_str("go"), JsValue::UNDEFINED);
+    first.track(JsValue::from_str("go"), JsValue::UNDEFINED);
+    assert_eq!(
+        seen.borrow().len(),
+        1,
+        "one exposure per visitor per experiment"
+    );
+    let variant = get(&seen.borrow()[0], "variant")
+        .as_string()
+        .expect("variant");
+    first.destroy();
+    for _ in 0..3 {
+        let again = create(json(cfg)).expect("valid");
+        let stats = js_sys::Array::from(&again.stats());
+        assert_eq!(
+            get(&stats.get(0), "variant").as_string(),
+            Some(variant.clone())
+        );
+        assert_eq!(get(&stats.get(0), "exposed").as_bool(), Some(true));
+        again.destroy();
+    }
+}
+
+#[wasm_bindgen_test]
+fn analyze_reports_lift_and_significance() {
+    let out = cuekit::api::analyze(json(
+        r#"[{"exposures":1000,"clicks":100,"conversions":20},{"exposures":1000,"clicks":150,"conversions":30}]"#,
+    ))
+    .expect("valid counts");
+    let v1 = js_sys::Array::from(&get(&out, "variants")).get(1);
+    let lift = get(&get(&v1, "ctr"), "vsControl");
+    assert!((get(&lift, "absolute").as_f64().unwrap_or(0.0) - 0.05).abs() < 1e-9);
+    let p = get(&lift, "pValue").as_f64().unwrap_or(1.0);
+    assert!(p < 0.001, "p = {p}");
+    assert_eq!(get(&out, "tooSmall").as_bool(), Some(false));
+    assert!(cuekit::api::analyze(json(r#"[{"exposures":-1}]"#)).is_err());
+}

@@ -17,7 +17,7 @@ try {
       openChat: (payload) => window.hostCalls.push({ name: 'openChat', rule: payload.rule }),
     },
   });
-  for (const ev of ['decision', 'show', 'suppress', 'click', 'dismiss', 'snooze', 'optout', 'optin', 'convert']) {
+  for (const ev of ['decision', 'show', 'suppress', 'click', 'dismiss', 'snooze', 'optout', 'optin', 'convert', 'exposure', 'segment']) {
     ck.on(ev, (payload) => window.events.push({ type: ev, rule: payload.rule, payload }));
   }
   window.ck = ck;

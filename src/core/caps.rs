@@ -43,6 +43,13 @@ impl Kind {
             _ => return None,
         })
     }
+    /// Same kind of entry (snoozes of any length count as one kind).
+    pub fn same_class(self, other: Kind) -> bool {
+        self.class() == other.class()
+            && (self.class() != 4
+                || core::mem::discriminant(&self) == core::mem::discriminant(&other))
+    }
+
     /// Entries are pruned per (rule, class): choices share one class so the latest
     /// opt-in/opt-out/snooze always survives.
     fn class(self) -> u8 {

@@ -85,6 +85,10 @@ pub struct Rule {
     pub spec: super::action::Action,
     /// A conversion event and its attribution window after a show.
     pub conversion: Option<(Matcher, u64)>,
+    /// An A/B test of the rule's action, with an optional holdout.
+    pub experiment: Option<super::experiment::RuleExperiment>,
+    /// The share of visitors (0–1) for whom the rule is on: a feature flag.
+    pub rollout: f64,
     pub id: String,
     pub enabled: bool,
     pub priority: i32,
@@ -164,6 +168,10 @@ pub struct Config {
     pub webhook: Option<(super::action::Webhook, Vec<String>)>,
     /// Push lifecycle events to `window.dataLayer` (Google Tag Manager).
     pub data_layer: bool,
+    /// Rule-based segments: a name and a condition over the context.
+    pub segments: Vec<(String, Condition)>,
+    /// Centroid segments (K-means centroids computed offline).
+    pub centroids: Option<super::segment::CentroidModel>,
     pub watch: Watch,
     pub(crate) event_ids: HashMap<String, EventId>,
     /// Hooks per event id.
@@ -212,6 +220,8 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
     let mut honor_gpc = false;
     let mut webhook = None;
     let mut data_layer = false;
+    let mut segments = Vec::new();
+    let mut centroids = None;
     if let Some(mut top) = Obj::new(v, "", &mut errors) {
         if let Some(ver) = top.get("version") {
             if ver != &Value::Num(1.0) {
@@ -263,6 +273,39 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
         }
         honor_gpc = top.boolean("honorGPC", &mut errors).unwrap_or(false);
         data_layer = top.boolean("dataLayer", &mut errors).unwrap_or(false);
+        match top.get("segments") {
+            None => {}
+            Some(Value::Arr(list)) => {
+                for (i, sv) in list.iter().enumerate() {
+                    let sp = index("segments", i);
+                    let Some(mut so) = Obj::new(sv, &sp, &mut errors) else {
+                        continue;
+                    };
+                    let name = so.string("name", &mut errors).map(String::from);
+                    let ip = so.at("if");
+                    let cond = match so.get("if") {
+                        Some(c) => b.condition(c, &ip, &mut errors),
+                        None => {
+                            err(&mut errors, &ip, "required: the condition for membership");
+                            Condition::always_true()
+                        }
+                    };
+                    so.finish(&mut errors);
+                    match name {
+                        Some(n) if !n.is_empty() => segments.push((n, cond)),
+                        _ => err(
+                            &mut errors,
+                            &join(&sp, "name"),
+                            "required: the segment's name",
+                        ),
+                    }
+                }
+            }
+            Some(_) => err(&mut errors, "segments", "expected a list of {name, if}"),
+        }
+        if let Some(c) = top.get("centroids") {
+            centroids = super::segment::compile_centroids(c, "centroids", &mut errors);
+        }
         if let Some(w) = top.get("webhook") {
             let mut events: Vec<String> = LIFECYCLE.iter().map(|s| s.to_string()).collect();
             if let Value::Obj(m) = w {
@@ -355,6 +398,8 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
         honor_gpc,
         webhook,
         data_layer,
+        segments,
+        centroids,
         watch,
         event_ids: b.event_ids,
         index: Vec::new(),
@@ -615,13 +660,24 @@ impl<'a> Builder<'a> {
         let fingerprint = o.map.get("trigger").map(fingerprint).unwrap_or_default();
         let caps_path = o.at("caps");
         let caps = super::caps::rule_caps(o.get("caps"), &caps_path, errors);
-        let displays = spec.display.is_some();
+        let ep = o.at("experiment");
+        let id_for_key = o.map.get("id").and_then(Value::as_str).unwrap_or("");
+        let experiment = o
+            .get("experiment")
+            .and_then(|e| super::experiment::compile_rule_experiment(e, &ep, id_for_key, errors));
+        let rollout = o.number("rollout", 0.0, 1.0, errors).unwrap_or(1.0);
+        let displays = spec.display.is_some()
+            || experiment
+                .as_ref()
+                .is_some_and(|x| x.actions.iter().flatten().any(|a| a.display.is_some()));
         o.finish(errors);
         Some(Rule {
             caps,
             displays,
             spec,
             conversion,
+            experiment,
+            rollout,
             id: id?,
             enabled,
             priority,

@@ -101,6 +101,13 @@ pub struct Engine {
     showing: Option<usize>,
     /// Conversions attributed since the last `take_conversions`.
     conversions: Vec<Decision>,
+    /// Current segment memberships (rule-based first, then the centroid segment).
+    segments: Vec<String>,
+    segments_changed: bool,
+    /// First exposures since the last `take_exposures`: (rule, variant, held out).
+    exposures: Vec<(usize, usize, bool)>,
+    /// QA overrides: rule id → variant id.
+    forced: Vec<(String, String)>,
 }
 
 /// The context a condition sees.
@@ -114,6 +121,7 @@ struct Ctx<'a> {
     max_scroll: f64,
     idle_base: u64,
     hidden: bool,
+    segments: &'a [String],
 }
 
 fn n(x: f64) -> Option<Cow<'static, Value>> {
@@ -127,6 +135,16 @@ impl Attributes for Ctx<'_> {
         let now = self.now;
         match root.as_str() {
             "event" if rest.is_empty() => Some(Cow::Owned(Value::Str(self.event.into()))),
+            "segment" if rest.is_empty() => Some(Cow::Owned(
+                self.segments
+                    .first()
+                    .cloned()
+                    .map(Value::Str)
+                    .unwrap_or_default(),
+            )),
+            "segments" if rest.is_empty() => Some(Cow::Owned(Value::Arr(
+                self.segments.iter().cloned().map(Value::Str).collect(),
+            ))),
             "props" => self.props.get_path(rest).map(Cow::Borrowed),
             "page" => self.page.get_path(rest).map(Cow::Borrowed),
             "visitor" => match rest.first().map(String::as_str)? {
@@ -265,6 +283,10 @@ impl Engine {
             utc_offset_ms: 0,
             showing: None,
             conversions: Vec::new(),
+            segments: Vec::new(),
+            segments_changed: false,
+            exposures: Vec::new(),
+            forced: Vec::new(),
         };
         e.touch_session(now, true);
         e.recompute_deadline();
@@ -470,6 +492,7 @@ impl Engine {
         now: u64,
         out: &mut Vec<Decision>,
     ) {
+        self.refresh_segments(now);
         let eid = self.cfg.event_id(name);
         if eid.is_none() && self.cfg.any.is_empty() {
             return;
@@ -487,6 +510,7 @@ impl Engine {
             lazy_dirty,
             dirty,
             conversions,
+            segments,
             ..
         } = self;
         let ctx = Ctx {
@@ -499,6 +523,7 @@ impl Engine {
             max_scroll: *max_scroll,
             idle_base: *idle_base,
             hidden: hidden_since.is_some(),
+            segments,
         };
         let mut done: Vec<u32> = Vec::new();
         let hooks: Vec<Hook> = cfg.hooks(eid).copied().collect();
@@ -673,6 +698,7 @@ impl Engine {
             hidden_since,
             idle_base,
             lazy_dirty,
+            segments,
             ..
         } = self;
         let empty = Value::Obj(Map::new());
@@ -722,6 +748,7 @@ impl Engine {
                             max_scroll: *max_scroll,
                             idle_base: *idle_base,
                             hidden: hidden_since.is_some(),
+                            segments,
                         };
                         let at = p.deadline.max(quiet_until);
                         let before = out.len();
@@ -751,6 +778,7 @@ impl Engine {
                         max_scroll: *max_scroll,
                         idle_base: *idle_base,
                         hidden: false,
+                        segments,
                     };
                     let before = out.len();
                     fire(rule, r, None, empty.clone(), &ctx, status, &mut out);
@@ -796,6 +824,23 @@ impl Engine {
             m.insert(k, v.clone());
         }
         m.insert("event", d.event.clone().map(Value::Str).unwrap_or_default());
+        m.insert(
+            "segment",
+            self.segments
+                .first()
+                .cloned()
+                .map(Value::Str)
+                .unwrap_or_default(),
+        );
+        m.insert(
+            "segments",
+            Value::Arr(self.segments.iter().cloned().map(Value::Str).collect()),
+        );
+        if let Some(a) = self.assignment(d.rule) {
+            if let Some(v) = a.variant.and_then(|v| self.variant_id(d.rule, v)) {
+                m.insert("variant", Value::Str(v.into()));
+            }
+        }
         m.insert("props", d.props.clone());
         m.insert("page", self.page.clone());
         m.insert("visitor", obj(visitor));
@@ -854,6 +899,175 @@ impl Engine {
         s
     }
 
+    /// Re-evaluates segment membership over the current metrics.
+    fn refresh_segments(&mut self, now: u64) {
+        if self.cfg.segments.is_empty() && self.cfg.centroids.is_none() {
+            return;
+        }
+        let empty = Value::Obj(Map::new());
+        let ctx = Ctx {
+            event: "",
+            props: &empty,
+            page: &self.page,
+            state: &self.state,
+            now,
+            page_start: self.page_start,
+            max_scroll: self.max_scroll,
+            idle_base: self.idle_base,
+            hidden: self.hidden_since.is_some(),
+            segments: &[],
+        };
+        let mut now_in: Vec<String> = self
+            .cfg
+            .segments
+            .iter()
+            .filter(|(_, c)| c.eval(&ctx))
+            .map(|(n, _)| n.clone())
+            .collect();
+        if let Some(model) = &self.cfg.centroids {
+            let feature = |name: &str| -> Option<f64> {
+                let path = AttrPath {
+                    raw: name.into(),
+                    segs: name.split('.').map(String::from).collect(),
+                };
+                match ctx.lookup(&path)?.as_ref() {
+                    Value::Num(x) => Some(*x),
+                    Value::Bool(b) => Some(f64::from(u8::from(*b))),
+                    _ => None,
+                }
+            };
+            if let Some(name) = model.assign(&feature) {
+                if !now_in.iter().any(|x| x == name) {
+                    now_in.push(name.to_string());
+                }
+            }
+        }
+        if now_in != self.segments {
+            self.segments = now_in;
+            self.segments_changed = true;
+        }
+    }
+
+    /// The visitor's segments now.
+    pub fn segments(&self) -> &[String] {
+        &self.segments
+    }
+
+    /// True once after segment membership changed.
+    pub fn take_segments_changed(&mut self) -> bool {
+        core::mem::take(&mut self.segments_changed)
+    }
+
+    /// A QA override: show `variant` of `rule`'s experiment (from `?cuekit_force=rule:variant`).
+    pub fn force_variant(&mut self, rule: &str, variant: &str) {
+        self.forced.retain(|(r, _)| r != rule);
+        self.forced.push((rule.into(), variant.into()));
+    }
+
+    /// The visitor's assignment in a rule's experiment, if the rule has one.
+    pub fn assignment(&self, rule: usize) -> Option<super::experiment::Assignment> {
+        let r = self.cfg.rules.get(rule)?;
+        let x = r.experiment.as_ref()?;
+        let forced = self
+            .forced
+            .iter()
+            .find(|(id, _)| *id == r.id)
+            .and_then(|(_, v)| x.variants.iter().position(|n| n == v))
+            .or(x.force);
+        Some(x.split.assign(&self.state.visitor.id, forced))
+    }
+
+    /// The action to use for a decision: the variant's override, else the rule's.
+    pub fn action_for(
+        &self,
+        rule: usize,
+        variant: Option<usize>,
+    ) -> Option<&super::action::Action> {
+        let r = self.cfg.rules.get(rule)?;
+        let overridden = variant.and_then(|v| r.experiment.as_ref()?.actions.get(v)?.as_ref());
+        Some(overridden.unwrap_or(&r.spec))
+    }
+
+    /// The variant id of a rule's experiment.
+    pub fn variant_id(&self, rule: usize, variant: usize) -> Option<&str> {
+        self.cfg
+            .rules
+            .get(rule)?
+            .experiment
+            .as_ref()?
+            .variants
+            .get(variant)
+            .map(String::as_str)
+    }
+
+    fn expose(&mut self, rule: usize, variant: usize, held_out: bool, now: u64) {
+        let Some(r) = self.cfg.rules.get(rule) else {
+            return;
+        };
+        let Some(x) = r.experiment.as_ref() else {
+            return;
+        };
+        let key = &x.split.key;
+        if self.state.exposures.iter().any(|(k, ..)| k == key) {
+            return;
+        }
+        let vid = x.variants.get(variant).cloned().unwrap_or_default();
+        self.state.exposures.push((key.clone(), vid, held_out, now));
+        if self.state.exposures.len() > 64 {
+            self.state.exposures.remove(0);
+        }
+        self.exposures.push((rule, variant, held_out));
+        self.dirty = true;
+    }
+
+    /// First exposures since the last call: (rule, variant, held out).
+    pub fn take_exposures(&mut self) -> Vec<(usize, usize, bool)> {
+        core::mem::take(&mut self.exposures)
+    }
+
+    /// Per experiment: this visitor's variant, whether exposed or held out, and the
+    /// outcomes recorded for the rule (for dashboards; `analyze()` works on totals).
+    pub fn stats(&self) -> Value {
+        let mut out = Vec::new();
+        for (i, r) in self.cfg.rules.iter().enumerate() {
+            let Some(x) = r.experiment.as_ref() else {
+                continue;
+            };
+            let a = self.assignment(i);
+            let exposure = self
+                .state
+                .exposures
+                .iter()
+                .find(|(k, ..)| *k == x.split.key);
+            let count = |kind: Kind| {
+                self.state
+                    .ledger
+                    .entries()
+                    .iter()
+                    .filter(|e| e.rule == r.id && e.kind.same_class(kind))
+                    .count() as f64
+            };
+            out.push(obj([
+                ("experiment", Value::Str(x.split.key.clone())),
+                ("rule", Value::Str(r.id.clone())),
+                (
+                    "variant",
+                    a.and_then(|a| a.variant)
+                        .and_then(|v| x.variants.get(v).cloned())
+                        .map(Value::Str)
+                        .unwrap_or_default(),
+                ),
+                ("holdout", Value::Bool(a.is_some_and(|a| a.in_holdout))),
+                ("exposed", Value::Bool(exposure.is_some())),
+                ("shows", Value::Num(count(Kind::Show))),
+                ("clicks", Value::Num(count(Kind::Click))),
+                ("dismissals", Value::Num(count(Kind::Dismiss))),
+                ("conversions", Value::Num(count(Kind::Convert))),
+            ]));
+        }
+        Value::Arr(out)
+    }
+
     /// The caps layer: may this decision be shown now? On success the show is recorded
     /// (and, for displayed prompts, the prompt is on screen until `closed`); on failure
     /// the reason is kept for `explain`.
@@ -866,7 +1080,15 @@ impl Engine {
                 until: None,
             });
         };
-        let result = if rule.displays && self.hidden_since.is_some() {
+        let rolled_out =
+            super::experiment::in_rollout(&rule.id, &self.state.visitor.id, rule.rollout);
+        let result = if !rolled_out {
+            Err(Suppressed {
+                cap: "rollout".into(),
+                reason: "the rule is rolled out to part of the visitors, not this one".into(),
+                until: None,
+            })
+        } else if rule.displays && self.hidden_since.is_some() {
             Err(Suppressed {
                 cap: "hidden".into(),
                 reason: "the tab is hidden: only a visible tab shows prompts".into(),
@@ -913,6 +1135,27 @@ impl Engine {
         };
         let displays = rule.displays;
         let id = rule.id.clone();
+        // Experiments decide after the caps: a held-out visitor "would have been shown".
+        let assignment = self.assignment(d.rule);
+        let result = match (result, assignment) {
+            (Ok(()), Some(a)) if a.in_holdout => {
+                let v = a.variant.unwrap_or(0);
+                self.expose(d.rule, v, true, now);
+                let name = self.variant_id(d.rule, v).unwrap_or("").to_string();
+                Err(Suppressed {
+                    cap: "holdout".into(),
+                    reason: format!("held out of the experiment (would have shown \"{name}\")"),
+                    until: None,
+                })
+            }
+            (Ok(()), Some(a)) => {
+                if let Some(v) = a.variant {
+                    self.expose(d.rule, v, false, now);
+                }
+                Ok(())
+            }
+            (other, _) => other,
+        };
         let status = self.status.get_mut(d.rule);
         match &result {
             Ok(()) => {
@@ -1147,6 +1390,7 @@ impl Engine {
             max_scroll: self.max_scroll,
             idle_base: self.idle_base,
             hidden: self.hidden_since.is_some(),
+            segments: &self.segments,
         };
         let failure = rule.cond.explain_failure(&ctx);
         let (last, at) = match status.last {

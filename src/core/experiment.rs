@@ -267,6 +267,173 @@ impl Experiment {
     }
 }
 
+// ---- rule experiments: config and assignment ----
+
+use super::reader::{err, index, ConfigError, Obj};
+use super::value::Value;
+
+/// A rule's experiment: the split, the variants' ids, and each variant's action override
+/// (index-aligned; `None` keeps the rule's own action).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleExperiment {
+    pub split: Experiment,
+    pub variants: Vec<String>,
+    pub actions: Vec<Option<super::action::Action>>,
+    /// A QA override from the config (`force`), by variant index.
+    pub force: Option<usize>,
+}
+
+/// Reads a rule's `experiment`. `rule_id` is the default key.
+pub fn compile_rule_experiment(
+    v: &Value,
+    path: &str,
+    rule_id: &str,
+    errors: &mut Vec<ConfigError>,
+) -> Option<RuleExperiment> {
+    let mut o = Obj::new(v, path, errors)?;
+    let key = o.string("key", errors).unwrap_or(rule_id).to_string();
+    let vp = o.at("variants");
+    let mut variants = Vec::new();
+    let mut weights = Vec::new();
+    let mut actions = Vec::new();
+    match o.get("variants") {
+        Some(Value::Arr(list)) if list.len() >= 2 && list.len() <= 20 => {
+            for (i, item) in list.iter().enumerate() {
+                let ip = index(&vp, i);
+                let Some(mut io) = Obj::new(item, &ip, errors) else {
+                    continue;
+                };
+                match io.string("id", errors) {
+                    Some(id) if !id.is_empty() && id.len() <= 64 => {
+                        if variants.iter().any(|x: &String| x == id) {
+                            err(
+                                errors,
+                                &io.at("id"),
+                                format!("duplicate variant id \"{id}\""),
+                            );
+                        }
+                        variants.push(id.to_string());
+                    }
+                    _ => {
+                        err(
+                            errors,
+                            &io.at("id"),
+                            "required: a variant id of 1–64 characters",
+                        );
+                        variants.push(String::new());
+                    }
+                }
+                weights.push(io.number("weight", 0.0, 1.0, errors).unwrap_or(f64::NAN));
+                let ap = io.at("action");
+                actions.push(
+                    io.get("action")
+                        .map(|a| super::action::compile(Some(a), &ap, errors)),
+                );
+                io.finish(errors);
+            }
+        }
+        Some(_) => err(
+            errors,
+            &vp,
+            "expected a list of 2–20 variants ({id, weight?, action?})",
+        ),
+        None => err(
+            errors,
+            &vp,
+            "required: the variants; the first is the control",
+        ),
+    }
+    // Weights: all given and summing to 1, or none (equal split).
+    let given = weights.iter().filter(|w| !w.is_nan()).count();
+    let weights = if given == 0 {
+        get_equal_weights(variants.len())
+    } else {
+        let sum: f64 = weights.iter().filter(|w| !w.is_nan()).sum();
+        if given != weights.len() || (sum - 1.0).abs() > 0.001 {
+            err(errors, &vp, "weights must be given for every variant and sum to 1 (or be left out for an equal split)");
+        }
+        weights
+            .iter()
+            .map(|w| if w.is_nan() { 0.0 } else { *w })
+            .collect()
+    };
+    let coverage = o.number("coverage", 0.0, 1.0, errors).unwrap_or(1.0);
+    let holdout = o.number("holdout", 0.0, 0.99, errors).unwrap_or(0.0);
+    let hash_version = match o.whole("hashVersion", 1.0, 2.0, errors) {
+        Some(1.0) => HashVersion::V1,
+        _ => HashVersion::V2,
+    };
+    let seed = o.string("seed", errors).map(String::from);
+    let np = o.at("namespace");
+    let namespace = match o.get("namespace") {
+        None => None,
+        Some(Value::Arr(ns)) => match (
+            ns.first().and_then(Value::as_str),
+            ns.get(1).and_then(Value::as_f64),
+            ns.get(2).and_then(Value::as_f64),
+        ) {
+            (Some(id), Some(start), Some(end))
+                if ns.len() == 3 && (0.0..=1.0).contains(&start) && start <= end && end <= 1.0 =>
+            {
+                Some(Namespace {
+                    id: id.into(),
+                    start,
+                    end,
+                })
+            }
+            _ => {
+                err(
+                    errors,
+                    &np,
+                    "expected [namespace id, start, end] with 0 ≤ start ≤ end ≤ 1",
+                );
+                None
+            }
+        },
+        Some(_) => {
+            err(errors, &np, "expected [namespace id, start, end]");
+            None
+        }
+    };
+    let fp = o.at("force");
+    let force = match o.string("force", errors) {
+        None => None,
+        Some(f) => match variants.iter().position(|v| v == f) {
+            Some(i) => Some(i),
+            None => {
+                err(errors, &fp, format!("unknown variant \"{f}\""));
+                None
+            }
+        },
+    };
+    o.finish(errors);
+    Some(RuleExperiment {
+        split: Experiment {
+            key,
+            weights,
+            coverage,
+            hash_version,
+            seed,
+            namespace,
+            holdout,
+        },
+        variants,
+        actions,
+        force,
+    })
+}
+
+/// Whether a rule with `rollout` (0–1) is on for this visitor: a stable hash of the
+/// visitor id seeded with `rollout:<rule id>`.
+pub fn in_rollout(rule_id: &str, visitor_id: &str, rollout: f64) -> bool {
+    if rollout >= 1.0 {
+        return true;
+    }
+    let mut seed = String::from("rollout:");
+    seed.push_str(rule_id);
+    hash_with(&seed, visitor_id, HashVersion::V2) < rollout
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,6 +70,8 @@ pub struct State {
     pub ledger: super::caps::Ledger,
     /// The visitor granted consent (only ever stored once granted).
     pub consent: bool,
+    /// Experiment exposures, once per experiment: (key, variant id, held out, time).
+    pub exposures: Vec<(String, String, bool, u64)>,
 }
 
 fn time(v: Option<&Value>, now: u64) -> Option<u64> {
@@ -180,6 +182,22 @@ impl State {
             ("attrs", Value::Obj(self.attrs.clone())),
             ("ledger", self.ledger.to_value()),
             ("consent", Value::Bool(self.consent)),
+            (
+                "exp",
+                Value::Arr(
+                    self.exposures
+                        .iter()
+                        .map(|(k, v, h, t)| {
+                            Value::Arr(vec![
+                                Value::Str(k.clone()),
+                                Value::Str(v.clone()),
+                                Value::Bool(*h),
+                                Value::Num(*t as f64),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
         ])
     }
 
@@ -264,6 +282,21 @@ impl State {
             repaired |= bad;
         }
         st.consent = root.get("consent") == Some(&Value::Bool(true));
+        if let Some(list) = root.get("exp").and_then(Value::as_array) {
+            for e in list.iter().take(64) {
+                match (
+                    e.get("0").and_then(Value::as_str),
+                    e.get("1").and_then(Value::as_str),
+                    e.get("2").and_then(Value::as_bool),
+                    time(e.get("3"), now),
+                ) {
+                    (Some(k), Some(v), Some(h), Some(t)) if k.len() <= 64 && v.len() <= 64 => {
+                        st.exposures.push((k.into(), v.into(), h, t))
+                    }
+                    _ => repaired = true,
+                }
+            }
+        }
         (st, repaired)
     }
 }
@@ -353,6 +386,7 @@ mod tests {
             attrs: Map::new(),
             ledger: Default::default(),
             consent: false,
+            exposures: Vec::new(),
         }
     }
 

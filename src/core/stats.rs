@@ -349,6 +349,101 @@ pub fn ln_gamma(x: f64) -> f64 {
     0.5 * (2.0 * PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
 }
 
+// ---- as a value, for the JS API ----
+
+use super::value::{obj, Value};
+
+fn rate_value(r: &Rate) -> Value {
+    obj([
+        ("successes", Value::Num(r.successes as f64)),
+        ("trials", Value::Num(r.trials as f64)),
+        ("rate", Value::Num(r.value)),
+        ("low", Value::Num(r.low)),
+        ("high", Value::Num(r.high)),
+    ])
+}
+
+fn metric_value(m: &Metric) -> Value {
+    let mut v = match rate_value(&m.rate) {
+        Value::Obj(o) => o,
+        _ => Default::default(),
+    };
+    if let Some(l) = &m.vs_control {
+        v.insert(
+            "vsControl",
+            obj([
+                ("absolute", Value::Num(l.absolute)),
+                ("relative", l.relative.map(Value::Num).unwrap_or_default()),
+                ("z", Value::Num(l.z)),
+                ("pValue", Value::Num(l.p_value)),
+            ]),
+        );
+    }
+    Value::Obj(v)
+}
+
+fn chi_value(c: &Option<ChiSquare>) -> Value {
+    match c {
+        None => Value::Null,
+        Some(c) => obj([
+            ("statistic", Value::Num(c.statistic)),
+            ("df", Value::Num(f64::from(c.df))),
+            ("pValue", Value::Num(c.p_value)),
+        ]),
+    }
+}
+
+impl Analysis {
+    pub fn to_value(&self) -> Value {
+        obj([
+            (
+                "variants",
+                Value::Arr(
+                    self.variants
+                        .iter()
+                        .map(|v| {
+                            obj([
+                                ("exposures", Value::Num(v.exposures as f64)),
+                                ("ctr", metric_value(&v.ctr)),
+                                ("conversion", metric_value(&v.conversion)),
+                                ("dismissal", metric_value(&v.dismissal)),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
+            ("ctrTest", chi_value(&self.ctr)),
+            ("conversionTest", chi_value(&self.conversion)),
+            ("dismissalTest", chi_value(&self.dismissal)),
+            ("tooSmall", Value::Bool(self.too_small)),
+        ])
+    }
+}
+
+/// Reads `[{exposures, clicks, conversions, dismissals}, …]` (control first).
+pub fn counts_from_value(v: &Value) -> Option<Vec<Counts>> {
+    let n = |x: &Value, k: &str| -> Option<u64> {
+        match x.get(k) {
+            None | Some(Value::Null) => Some(0),
+            Some(Value::Num(f)) if f.is_finite() && *f >= 0.0 && f.fract() == 0.0 => {
+                Some(*f as u64)
+            }
+            _ => None,
+        }
+    };
+    v.as_array()?
+        .iter()
+        .map(|x| {
+            Some(Counts {
+                exposures: n(x, "exposures")?,
+                clicks: n(x, "clicks")?,
+                conversions: n(x, "conversions")?,
+                dismissals: n(x, "dismissals")?,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -306,12 +306,13 @@ impl Runtime {
         // Another tab may have shown, dismissed or opted out a moment ago.
         self.sync(now);
         for d in decisions {
-            // A message whose data is missing (and says "skip") is not shown at all.
+            // The variant decides the action (experiments); then a message whose data is
+            // missing (and says "skip") is not shown at all.
+            let variant = self.engine.assignment(d.rule).and_then(|a| a.shown());
             let message = match self
                 .engine
-                .rules()
-                .get(d.rule)
-                .and_then(|r| r.spec.display.as_ref())
+                .action_for(d.rule, variant)
+                .and_then(|a| a.display.as_ref())
             {
                 Some(display) => match render(display, &self.engine.context(&d, now), now) {
                     Some(m) => Some(m),
@@ -337,7 +338,31 @@ impl Runtime {
                         self.engine.closed(&d.rule_id);
                     }
                 }
-                self.act(&d, now, out);
+                self.act(&d, variant, now, out);
+            }
+            for (rule, v, held_out) in self.engine.take_exposures() {
+                let rule_id = self
+                    .engine
+                    .rules()
+                    .get(rule)
+                    .map(|r| r.id.clone())
+                    .unwrap_or_default();
+                let variant_id = self.engine.variant_id(rule, v).unwrap_or("").to_string();
+                let key = self
+                    .engine
+                    .rules()
+                    .get(rule)
+                    .and_then(|r| r.experiment.as_ref())
+                    .map(|x| x.split.key.clone())
+                    .unwrap_or_default();
+                let payload = obj([
+                    ("rule", Value::Str(rule_id)),
+                    ("experiment", Value::Str(key)),
+                    ("variant", Value::Str(variant_id)),
+                    ("holdout", Value::Bool(held_out)),
+                    ("at", Value::Num(now as f64)),
+                ]);
+                self.emit("exposure", &payload, out);
             }
             let second = if result.is_ok() { "show" } else { "suppress" };
             // The context is built only when someone listens.
@@ -351,12 +376,12 @@ impl Runtime {
 
     /// A shown rule's side effects: its host action, its webhook, the global webhook
     /// and the dataLayer.
-    fn act(&mut self, d: &Decision, now: u64, out: &mut Vec<Emit>) {
-        let Some(rule) = self.engine.rules().get(d.rule) else {
+    fn act(&mut self, d: &Decision, variant: Option<usize>, now: u64, out: &mut Vec<Emit>) {
+        let Some(action) = self.engine.action_for(d.rule, variant) else {
             return;
         };
-        let host = rule.spec.host.clone();
-        let hook = rule.spec.webhook.clone();
+        let host = action.host.clone();
+        let hook = action.webhook.clone();
         if host.is_some() || hook.is_some() {
             let ctx = self.engine.context(d, now);
             if let Some(name) = host {
@@ -391,7 +416,8 @@ impl Runtime {
 
     fn payload(&self, w: &Webhook, event: &str, rule: &str, ctx: &Value, now: u64) -> Value {
         let id = super::storage::random_id();
-        webhook_payload(w, event, rule, None, ctx, &id, &iso(now))
+        let variant = ctx.get("variant").and_then(Value::as_str);
+        webhook_payload(w, event, rule, variant, ctx, &id, &iso(now))
     }
 
     /// The global webhook and the dataLayer for a lifecycle event.
@@ -433,18 +459,34 @@ impl Runtime {
             props: props.clone(),
         };
         if event == "convert" {
-            if let Some(w) = r.spec.webhook.clone() {
+            let variant = self.engine.assignment(rule).and_then(|a| a.shown());
+            let hook = self
+                .engine
+                .action_for(rule, variant)
+                .and_then(|a| a.webhook.clone());
+            if let Some(w) = hook {
                 let ctx = self.engine.context(&d, now);
                 let payload = self.payload(&w, event, &d.rule_id, &ctx, now);
                 self.webhooks.send(&w.url, &payload);
             }
         }
-        let payload = obj([
+        let mut parts = vec![
             ("rule", Value::Str(d.rule_id.clone())),
             ("at", Value::Num(now as f64)),
             ("props", props.clone()),
-        ]);
-        self.emit(event, &payload, out);
+        ];
+        if let Some(x) = r.experiment.as_ref() {
+            parts.push(("experiment", Value::Str(x.split.key.clone())));
+            let variant = self
+                .engine
+                .assignment(rule)
+                .and_then(|a| a.variant)
+                .and_then(|v| self.engine.variant_id(rule, v))
+                .map(|s| Value::Str(s.into()))
+                .unwrap_or_default();
+            parts.push(("variant", variant));
+        }
+        self.emit(event, &obj(parts), out);
         let id = d.rule_id.clone();
         self.broadcast(event, &id, &d, now, out);
     }
@@ -500,6 +542,17 @@ pub fn dispatch(shared: &Shared, signal: Signal) {
         let t = now();
         let decisions = rt.engine.handle(signal, t);
         rt.process(decisions, t, &mut emits);
+        if rt.engine.take_segments_changed() {
+            let list = Value::Arr(
+                rt.engine
+                    .segments()
+                    .iter()
+                    .cloned()
+                    .map(Value::Str)
+                    .collect(),
+            );
+            rt.emit("segment", &obj([("segments", list)]), &mut emits);
+        }
         arm(&mut rt, shared);
         rt.persist(false);
     }
