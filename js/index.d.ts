@@ -89,6 +89,18 @@ export interface Rule {
   action?: Action;
   caps?: RuleCaps;
   conversion?: { event: EventMatcher; within?: Duration };
+  /** Share of visitors (0–1) for whom the rule is on. */
+  rollout?: number;
+  experiment?: {
+    key?: string;
+    variants: { id: string; weight?: number; action?: Action }[];
+    holdout?: number;
+    coverage?: number;
+    namespace?: [string, number, number];
+    hashVersion?: 1 | 2;
+    seed?: string;
+    force?: string;
+  };
 }
 
 export interface Config {
@@ -108,6 +120,37 @@ export interface Config {
   honorGPC?: boolean;
   webhook?: Webhook & { events?: LifecycleEvent[] };
   dataLayer?: boolean;
+  segments?: { name: string; if: Condition }[];
+  centroids?: {
+    features: string[];
+    scaling?: { type: 'zscore'; mean: number[]; std: number[] } | { type: 'minmax'; min: number[]; max: number[] };
+    centroids: { name: string; center: number[] }[];
+    maxDistance?: number;
+  };
+}
+
+export interface VariantTotals {
+  exposures: number;
+  clicks?: number;
+  conversions?: number;
+  dismissals?: number;
+}
+
+export interface RateWithInterval {
+  successes: number;
+  trials: number;
+  rate: number;
+  low: number;
+  high: number;
+  vsControl?: { absolute: number; relative: number | null; z: number; pValue: number };
+}
+
+export interface Analysis {
+  variants: { exposures: number; ctr: RateWithInterval; conversion: RateWithInterval; dismissal: RateWithInterval }[];
+  ctrTest: { statistic: number; df: number; pValue: number } | null;
+  conversionTest: { statistic: number; df: number; pValue: number } | null;
+  dismissalTest: { statistic: number; df: number; pValue: number } | null;
+  tooSmall: boolean;
 }
 
 export type LifecycleEvent = 'show' | 'click' | 'dismiss' | 'snooze' | 'optout' | 'convert';
@@ -175,9 +218,12 @@ export interface Cuekit {
   consent(granted: boolean): void;
   forget(): void;
   export(): Record<string, unknown> | null;
+  stats(): { experiment: string; rule: string; variant: string | null; holdout: boolean; exposed: boolean; shows: number; clicks: number; dismissals: number; conversions: number }[];
+  segments(): string[];
   storage(): 'storage' | 'memory';
   destroy(): void;
 }
 
 export function init(config: Config, options?: InitOptions): Promise<Cuekit>;
 export function validate(config: unknown, options?: InitOptions): Promise<ConfigProblem[]>;
+export function analyze(totals: VariantTotals[], options?: InitOptions): Promise<Analysis>;

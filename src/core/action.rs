@@ -613,6 +613,9 @@ pub fn webhook_payload(
     props.insert("rule", Value::Str(rule.into()));
     if let Some(v) = variant {
         props.insert("variant", Value::Str(v.into()));
+        if let Some(x) = ctx.get("experiment") {
+            props.insert("experiment", x.clone());
+        }
     }
     for path in &w.fields {
         if let Some(v) = ctx.get_path(path) {

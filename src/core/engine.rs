@@ -840,6 +840,14 @@ impl Engine {
             if let Some(v) = a.variant.and_then(|v| self.variant_id(d.rule, v)) {
                 m.insert("variant", Value::Str(v.into()));
             }
+            if let Some(x) = self
+                .cfg
+                .rules
+                .get(d.rule)
+                .and_then(|r| r.experiment.as_ref())
+            {
+                m.insert("experiment", Value::Str(x.split.key.clone()));
+            }
         }
         m.insert("props", d.props.clone());
         m.insert("page", self.page.clone());
