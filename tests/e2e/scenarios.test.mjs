@@ -2,28 +2,19 @@
 // and S13 (segments: high engagement vs drop-off), end to end with a virtual clock.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { startServer } from '../../scripts/serve.mjs';
+import { openEnv } from './harness.mjs';
 import { startReceiver } from './receiver.mjs';
 
-let server;
+let env;
 let browser;
 let base;
 
 before(async () => {
-  server = await startServer({ port: 0 });
-  base = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  env = await openEnv();
+  ({ browser, base } = env);
 });
 
-after(async () => {
-  await browser?.close();
-  await new Promise((r) => server?.close(r));
-});
+after(() => env?.close());
 
 async function open(config, { visitorId, visits = 1, port } = {}) {
   const context = await browser.newContext();

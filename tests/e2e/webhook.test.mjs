@@ -5,28 +5,19 @@
 // Needs the release package (`npm run build`; `npm test` builds before this step).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-import { startServer } from '../../scripts/serve.mjs';
+import { openEnv } from './harness.mjs';
 import { startReceiver } from './receiver.mjs';
 
-let server;
+let env;
 let browser;
 let base;
 
 before(async () => {
-  server = await startServer({ port: 0 });
-  base = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  env = await openEnv();
+  ({ browser, base } = env);
 });
 
-after(async () => {
-  await browser?.close();
-  await new Promise((r) => server?.close(r));
-});
+after(() => env?.close());
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
