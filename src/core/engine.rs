@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use super::caps::{Kind, Ledger, Suppressed};
 use super::condition::{AttrPath, Attributes};
-use super::config::{events, Config, EventId, Hook, Matcher, Role, Rule, Trigger, ANY};
+use super::config::{events, Config, EventId, Matcher, Role, Rule, Trigger, ANY};
 use super::state::{Partial, Pending, Progress, Session, State, Visitor};
 use super::value::{obj, Map, Value};
 
@@ -526,8 +526,8 @@ impl Engine {
             segments,
         };
         let mut done: Vec<u32> = Vec::new();
-        let hooks: Vec<Hook> = cfg.hooks(eid).copied().collect();
-        for hook in hooks {
+        let cfg: &Config = cfg;
+        for hook in cfg.hooks(eid).copied() {
             let r = hook.rule as usize;
             if hook.role == Role::Convert {
                 if let Some(rule) = cfg.rules.get(r) {
@@ -907,15 +907,11 @@ impl Engine {
         s
     }
 
-    /// Re-evaluates segment membership over the current metrics.
-    fn refresh_segments(&mut self, now: u64) {
-        if self.cfg.segments.is_empty() && self.cfg.centroids.is_none() {
-            return;
-        }
-        let empty = Value::Obj(Map::new());
-        let ctx = Ctx {
+    /// The condition context outside any event (explain, segments).
+    fn ctx_at<'a>(&'a self, props: &'a Value, now: u64, segments: &'a [String]) -> Ctx<'a> {
+        Ctx {
             event: "",
-            props: &empty,
+            props,
             page: &self.page,
             state: &self.state,
             now,
@@ -923,8 +919,17 @@ impl Engine {
             max_scroll: self.max_scroll,
             idle_base: self.idle_base,
             hidden: self.hidden_since.is_some(),
-            segments: &[],
-        };
+            segments,
+        }
+    }
+
+    /// Re-evaluates segment membership over the current metrics.
+    fn refresh_segments(&mut self, now: u64) {
+        if self.cfg.segments.is_empty() && self.cfg.centroids.is_none() {
+            return;
+        }
+        let empty = Value::Obj(Map::new());
+        let ctx = self.ctx_at(&empty, now, &[]);
         let mut now_in: Vec<String> = self
             .cfg
             .segments
@@ -1388,18 +1393,7 @@ impl Engine {
             ]),
         };
         let empty = Value::Obj(Map::new());
-        let ctx = Ctx {
-            event: "",
-            props: &empty,
-            page: &self.page,
-            state: &self.state,
-            now,
-            page_start: self.page_start,
-            max_scroll: self.max_scroll,
-            idle_base: self.idle_base,
-            hidden: self.hidden_since.is_some(),
-            segments: &self.segments,
-        };
+        let ctx = self.ctx_at(&empty, now, &self.segments);
         let failure = rule.cond.explain_failure(&ctx);
         let (last, at) = match status.last {
             Outcome::Never => ("never triggered", Value::Null),
