@@ -240,16 +240,48 @@ fn on_click(s: &S, ev: Event) {
     }
 }
 
-fn scroll_depth() -> Option<f64> {
-    let win = web_sys::window()?;
-    let doc = win.document()?.document_element()?;
-    let y = win.scroll_y().ok()?;
-    let view = win.inner_height().ok()?.as_f64()?;
-    let total = f64::from(doc.scroll_height());
-    if total <= view + 1.0 {
-        return Some(100.0);
+/// Reads the scroll depth once per frame. The page and viewport heights (which can force
+/// a layout) are re-read at most every 500 ms; the scroll position every frame.
+struct ScrollMeter {
+    win: Option<web_sys::Window>,
+    root: Option<Element>,
+    total: f64,
+    view: f64,
+    measured: u64,
+}
+
+const SCROLL_REMEASURE_MS: u64 = 500;
+
+impl ScrollMeter {
+    fn new() -> ScrollMeter {
+        let win = web_sys::window();
+        let root = win
+            .as_ref()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element());
+        ScrollMeter {
+            win,
+            root,
+            total: 0.0,
+            view: 0.0,
+            measured: 0,
+        }
     }
-    Some(((y + view) / total * 100.0).clamp(0.0, 100.0))
+
+    fn depth(&mut self) -> Option<f64> {
+        let win = self.win.as_ref()?;
+        let t = now();
+        if self.measured == 0 || t.saturating_sub(self.measured) >= SCROLL_REMEASURE_MS {
+            self.total = f64::from(self.root.as_ref()?.scroll_height());
+            self.view = win.inner_height().ok()?.as_f64()?;
+            self.measured = t;
+        }
+        let y = win.scroll_y().ok()?;
+        if self.total <= self.view + 1.0 {
+            return Some(100.0);
+        }
+        Some(((y + self.view) / self.total * 100.0).clamp(0.0, 100.0))
+    }
 }
 
 fn on_hover(s: &S, ev: Event, leaving_document: bool) {
@@ -615,8 +647,9 @@ impl Listeners {
 
         // Scroll depth: the raw handler only schedules one frame; the frame reads layout.
         let s1 = s.clone();
+        let mut meter = ScrollMeter::new();
         let frame = Rc::new(Frame::new(move || {
-            if let Some(depth) = scroll_depth() {
+            if let Some(depth) = meter.depth() {
                 send(&s1, Signal::Scroll { depth });
             }
         }));
