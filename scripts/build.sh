@@ -14,4 +14,7 @@ fi
 
 echo "[build] wasm-pack build --release --target web --out-dir pkg --out-name cuekit ($(wasm-opt --version))"
 wasm-pack build --release --target web --out-dir pkg --out-name cuekit
+# wasm-pack writes a pkg/.gitignore of "*", which would keep pkg/snippets/ (the history
+# hook's JS) out of `npm pack`, and a copy of the README the package already has.
+rm -f pkg/.gitignore pkg/README.md
 node scripts/size.mjs
