@@ -69,6 +69,8 @@ pub const ALL: &str = "*";
 pub const KEEP_PER_CLASS: usize = 16;
 /// Entries kept in all (about 5 KB stored).
 pub const MAX_ENTRIES: usize = 200;
+/// How far ahead of the clock an entry may be before it counts as a clock jump.
+pub const FUTURE_TOLERANCE_MS: u64 = 60_000;
 /// Longest snooze honoured.
 pub const MAX_SNOOZE_MS: u64 = 400 * 86_400_000;
 
@@ -122,12 +124,19 @@ impl Ledger {
 
     /// Timestamps ahead of `now` (the clock was changed back) are moved to `now`, once,
     /// so a snooze or cooldown measured from them can never become permanent.
+    /// Entries less than `FUTURE_TOLERANCE_MS` ahead are left alone: two events in one
+    /// millisecond are stored a millisecond apart, and tabs share one clock. Clamped
+    /// entries are re-recorded, so two of them never collapse into one.
     pub fn clamp_future(&mut self, now: u64) {
-        if self.entries.iter().any(|e| e.at > now) {
-            for e in &mut self.entries {
-                e.at = e.at.min(now);
-            }
-            self.normalize();
+        let limit = now.saturating_add(FUTURE_TOLERANCE_MS);
+        if !self.entries.iter().any(|e| e.at > limit) {
+            return;
+        }
+        let (future, kept): (Vec<Entry>, Vec<Entry>) =
+            self.entries.drain(..).partition(|e| e.at > limit);
+        self.entries = kept;
+        for e in future {
+            self.record(&e.rule, e.kind, now);
         }
     }
 
@@ -272,7 +281,7 @@ impl Ledger {
                 {
                     match Kind::from_code(kind, d.min(MAX_SNOOZE_MS as f64) as u64) {
                         Some(k) => l.entries.push(Entry {
-                            at: (at as u64).min(now),
+                            at: at as u64,
                             rule: rule.into(),
                             kind: k,
                         }),
@@ -283,6 +292,7 @@ impl Ledger {
             }
         }
         l.normalize();
+        l.clamp_future(now);
         (l, repaired)
     }
 }
@@ -760,6 +770,32 @@ mod tests {
         let mut huge = Ledger::default();
         huge.record("a", Kind::Snooze(u64::MAX), 0);
         assert_eq!(huge.snoozed_until("a", 0), Some(MAX_SNOOZE_MS));
+    }
+
+    #[test]
+    fn two_events_in_one_millisecond_stay_two_in_every_tab() {
+        let mut a = Ledger::default();
+        a.record("d", Kind::Dismiss, 5_000);
+        a.record("d", Kind::Dismiss, 5_000);
+        assert_eq!(a.entries().len(), 2);
+        // Another tab whose clock reads one millisecond earlier loads and clamps them.
+        let (mut b, _) = Ledger::from_value(&a.to_value(), 4_999);
+        b.clamp_future(4_999);
+        assert_eq!(
+            b.entries().len(),
+            2,
+            "a regression: clamping collapsed them into one"
+        );
+        // A real clock jump (a day ahead) is clamped without losing either.
+        let mut c = Ledger::default();
+        c.record("d", Kind::Dismiss, 90_000_000);
+        c.record("d", Kind::Dismiss, 90_000_000);
+        c.clamp_future(1_000);
+        assert_eq!(c.entries().len(), 2);
+        assert!(c
+            .entries()
+            .iter()
+            .all(|e| e.at <= 1_000 + FUTURE_TOLERANCE_MS));
     }
 
     #[test]
