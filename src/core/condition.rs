@@ -770,55 +770,12 @@ fn version_chars(s: &str) -> impl Iterator<Item = char> + '_ {
 
 /// Compact JSON for explanations, cut at 60 characters.
 fn short_json(v: &Value) -> String {
-    let mut out = String::new();
-    write_json(v, &mut out);
+    let mut out = super::json::to_json(v);
     if let Some((cut, _)) = out.char_indices().nth(60) {
         out.truncate(cut);
         out.push('…');
     }
     out
-}
-
-fn write_json(v: &Value, out: &mut String) {
-    match v {
-        Value::Str(s) => {
-            out.push('"');
-            for c in s.chars() {
-                match c {
-                    '"' | '\\' => {
-                        out.push('\\');
-                        out.push(c);
-                    }
-                    c if c.is_control() => out.push(' '),
-                    c => out.push(c),
-                }
-            }
-            out.push('"');
-        }
-        Value::Arr(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(x, out);
-            }
-            out.push(']');
-        }
-        Value::Obj(m) => {
-            out.push('{');
-            for (i, (k, x)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(&Value::Str(k.into()), out);
-                out.push(':');
-                write_json(x, out);
-            }
-            out.push('}');
-        }
-        _ => out.push_str(&js_text(v)),
-    }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -1,20 +1,13 @@
 // Actions end to end: messages, host actions (including one that throws), conversions,
 // the dataLayer, hostile values rendered as text, destroy(), and a strict CSP page with
 // Trusted Types enforced.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openEnv } from './harness.mjs';
+import { useEnv } from './harness.mjs';
 
-let env;
 let browser;
 let base;
-
-before(async () => {
-  env = await openEnv();
-  ({ browser, base } = env);
-});
-
-after(() => env?.close());
+useEnv((env) => ({ browser, base } = env));
 
 async function open(context, config = 'actions') {
   const page = await context.newPage();

@@ -1,18 +1,11 @@
 // End to end: the release build served by the demo server, driven in Debian's Chromium.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openEnv } from './harness.mjs';
+import { useEnv } from './harness.mjs';
 
-let env;
 let browser;
 let base;
-
-before(async () => {
-  env = await openEnv();
-  ({ browser, base } = env);
-});
-
-after(() => env?.close());
+useEnv((env) => ({ browser, base } = env));
 
 async function openDemo(context) {
   const page = await context.newPage();

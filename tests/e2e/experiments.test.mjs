@@ -2,20 +2,13 @@
 // fresh browser context with a known visitor id; variants are sticky across reloads,
 // held-out visitors are exposed but see nothing, exposures are reported once, and
 // analyze() gives per-variant rates, lift and significance.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openEnv } from './harness.mjs';
+import { useEnv } from './harness.mjs';
 
-let env;
 let browser;
 let base;
-
-before(async () => {
-  env = await openEnv();
-  ({ browser, base } = env);
-});
-
-after(() => env?.close());
+useEnv((env) => ({ browser, base } = env));
 
 async function visitor(id) {
   const context = await browser.newContext();

@@ -1,5 +1,6 @@
 // Shared set-up for the end-to-end tests: the demo server on a free port and Debian's
 // Chromium driven by playwright-core (browser downloads do not work here).
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../scripts/serve.mjs';
 
@@ -22,4 +23,17 @@ export async function openEnv() {
       await new Promise((r) => server.close(r));
     },
   };
+}
+
+/**
+ * Registers before/after hooks for a test file: `ready` receives `{browser, base}` once
+ * the server and browser are up; both are closed after the file's tests.
+ */
+export function useEnv(ready) {
+  let env;
+  before(async () => {
+    env = await openEnv();
+    ready(env);
+  });
+  after(() => env?.close());
 }

@@ -2,20 +2,13 @@
 // stays quiet for 24 h and returns after; "remind me later" snoozes; "don't show again"
 // survives a reload; two tabs share the global cap and a dismissal. Real localStorage,
 // real rendering, Playwright's virtual clock for hours in seconds.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openEnv } from './harness.mjs';
+import { useEnv } from './harness.mjs';
 
-let env;
 let browser;
 let base;
-
-before(async () => {
-  env = await openEnv();
-  ({ browser, base } = env);
-});
-
-after(() => env?.close());
+useEnv((env) => ({ browser, base } = env));
 
 async function open(context, clock) {
   const page = await context.newPage();

@@ -1,20 +1,13 @@
 // S8 (cart abandonment → webhook with the cart, three variants, conversions per variant)
 // and S13 (segments: high engagement vs drop-off), end to end with a virtual clock.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openEnv } from './harness.mjs';
+import { useEnv } from './harness.mjs';
 import { startReceiver } from './receiver.mjs';
 
-let env;
 let browser;
 let base;
-
-before(async () => {
-  env = await openEnv();
-  ({ browser, base } = env);
-});
-
-after(() => env?.close());
+useEnv((env) => ({ browser, base } = env));
 
 async function open(config, { visitorId, visits = 1, port } = {}) {
   const context = await browser.newContext();

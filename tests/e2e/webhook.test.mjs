@@ -3,21 +3,14 @@
 // sendBeacon hand-over when the visitor leaves while a payload is still waiting.
 //
 // Needs the release package (`npm run build`; `npm test` builds before this step).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openEnv } from './harness.mjs';
+import { useEnv } from './harness.mjs';
 import { startReceiver } from './receiver.mjs';
 
-let env;
 let browser;
 let base;
-
-before(async () => {
-  env = await openEnv();
-  ({ browser, base } = env);
-});
-
-after(() => env?.close());
+useEnv((env) => ({ browser, base } = env));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
