@@ -35,6 +35,8 @@ struct Seen {
 struct Shared {
     rt: Weak<RefCell<Runtime>>,
     watch: Watch,
+    /// `watch.selectors` as a JS array, for the per-event matching done in JS.
+    sels: js_sys::Array,
     rage: RageClicks,
     exit: ExitIntent,
     last_activity: u64,
@@ -72,107 +74,176 @@ fn event(name: &str, props: Map, targets: Vec<u16>) -> Signal {
     }
 }
 
-/// Elements on the event's composed path (crossing open shadow roots), innermost first.
-fn path_elements(ev: &Event) -> Vec<Element> {
-    let path = ev.composed_path();
-    let mut out = Vec::new();
-    for i in 0..path.length() {
-        if let Ok(el) = path.get(i).dyn_into::<Element>() {
-            out.push(el);
-        }
+#[wasm_bindgen(inline_js = "
+const INTERACTIVE = 'a,button,[role=button],input,select,label,summary,[data-cuekit-event]';
+function elements(ev) {
+  const out = [];
+  const path = typeof ev.composedPath === 'function' ? ev.composedPath() : [];
+  for (let i = 0; i < path.length; i++) if (path[i] instanceof Element) out.push(path[i]);
+  if (out.length === 0 && ev.target instanceof Element) out.push(ev.target);
+  return out;
+}
+function matching(els, sels, only) {
+  const starts = els.length ? [els[0]] : [];
+  for (let i = 1; i < els.length; i++) if (els[i].shadowRoot) starts.push(els[i]);
+  const out = [];
+  for (let i = 0; i < sels.length; i++) {
+    if (only && !only.includes(i)) continue;
+    for (let j = 0; j < starts.length; j++) {
+      let hit = null;
+      try { hit = starts[j].closest(sels[i]); } catch (e) {}
+      if (hit) { out.push(i); break; }
     }
-    if out.is_empty() {
-        if let Some(el) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) {
-            out.push(el);
-        }
+  }
+  return out;
+}
+export function ck_match(ev, sels, only) {
+  try { return Uint16Array.from(matching(elements(ev), sels, only)); } catch (e) { return new Uint16Array(0); }
+}
+export function ck_click(ev, sels) {
+  try {
+    const els = elements(ev);
+    const out = { m: matching(els, sels, null), x: +ev.clientX || 0, y: +ev.clientY || 0 };
+    const el = els[0];
+    if (el) {
+      out.tag = String(el.tagName).toLowerCase();
+      if (typeof el.id === 'string' && el.id) out.id = el.id;
+      const t = el.closest(INTERACTIVE);
+      if (t) {
+        const text = t.textContent;
+        if (text && text.length <= 2000) out.text = text;
+        const href = t.getAttribute('href');
+        if (href !== null) out.href = href.slice(0, 1000);
+      }
     }
-    out
+    for (let k = 0; k < els.length; k++) {
+      const e = els[k];
+      if (!e.hasAttribute('data-cuekit-event')) continue;
+      out.ev = e.getAttribute('data-cuekit-event');
+      const at = [];
+      const list = e.attributes;
+      for (let i = 0; i < list.length && i < 64; i++) {
+        const a = list[i];
+        if (a.name.startsWith('data-cuekit-') && a.name !== 'data-cuekit-event') at.push([a.name.slice(12), a.value.slice(0, 1000)]);
+      }
+      out.at = at;
+      break;
+    }
+    return JSON.stringify(out);
+  } catch (e) {
+    return '{}';
+  }
+}
+")]
+extern "C" {
+    /// Ids of the watched selectors (restricted to `only`) matching an element on the
+    /// event's composed path, with `closest` semantics through open shadow roots. One
+    /// call per event: the walk happens in JS, next to the DOM.
+    fn ck_match(ev: &Event, sels: &js_sys::Array, only: &JsValue) -> js_sys::Uint16Array;
+    /// Everything a click tells cuekit, as one JSON string: matched selector ids (`m`),
+    /// the innermost element's tag and id, the clicked interactive element's text and
+    /// href, and a `data-cuekit-event` tag with its `data-cuekit-*` attributes.
+    fn ck_click(ev: &Event, sels: &js_sys::Array) -> String;
 }
 
-/// The elements where a `closest()` walk must start: the innermost element, and each
-/// shadow host on the path (`closest` stops at a shadow root's boundary).
-fn walk_starts(els: &[Element]) -> Vec<&Element> {
-    let mut out: Vec<&Element> = Vec::with_capacity(2);
-    if let Some(first) = els.first() {
-        out.push(first);
-    }
-    for el in els.iter().skip(1) {
-        if el.shadow_root().is_some() {
-            out.push(el);
-        }
-    }
-    out
+/// The watched selectors as one JS array, built once (no string copies per event).
+fn js_selectors(selectors: &[String]) -> js_sys::Array {
+    selectors.iter().map(|s| JsValue::from_str(s)).collect()
 }
 
-/// Ids of the watched selectors (restricted to `only` when given) that match an element
-/// on the path — `closest` semantics, through open shadow roots. One native `closest`
-/// call per selector and tree.
-fn matched(els: &[Element], selectors: &[String], only: Option<&[u16]>) -> Vec<u16> {
-    let starts = walk_starts(els);
+/// Ids of the watched selectors matching an element on the path of `ev`.
+fn matched_ids(ev: &Event, sels: &js_sys::Array, only: Option<&[u16]>) -> Vec<u16> {
+    let only = match only {
+        Some(ids) => ids
+            .iter()
+            .map(|&i| JsValue::from(i))
+            .collect::<js_sys::Array>()
+            .into(),
+        None => JsValue::NULL,
+    };
+    ck_match(ev, sels, &only).to_vec()
+}
+
+/// Ids of the watched selectors (restricted to `only` when given) that a single element
+/// matches with `closest` semantics (forms: rare events, done element by element).
+fn matched(el: &Element, selectors: &[String]) -> Vec<u16> {
     let mut out = Vec::new();
     for (i, sel) in selectors.iter().enumerate() {
-        let id = i as u16;
-        if only.is_some_and(|o| !o.contains(&id)) {
-            continue;
-        }
-        if starts
-            .iter()
-            .any(|el| el.closest(sel).ok().flatten().is_some())
-        {
-            out.push(id);
+        if el.closest(sel).ok().flatten().is_some() {
+            out.push(i as u16);
         }
     }
     out
 }
 
-/// Elements whose text describes a click: links, buttons and the like.
-const INTERACTIVE: &str = "a,button,[role=button],input,select,label,summary,[data-cuekit-event]";
+/// A click as read by `ck_click`: (matched ids, element props, tag event, x, y).
+type Click = (Vec<u16>, Map, Option<(String, Map)>, f64, f64);
 
-fn element_props(el: Option<&Element>) -> Map {
-    let mut m = Map::new();
-    let Some(el) = el else { return m };
-    m.insert("tag", Value::Str(el.tag_name().to_ascii_lowercase()));
-    let id = el.id();
-    if !id.is_empty() {
-        m.insert("id", Value::Str(id));
+fn read_click(ev: &Event, sels: &js_sys::Array) -> Click {
+    let info = crate::core::json::parse(&ck_click(ev, sels)).unwrap_or(Value::Null);
+    let coord = |k: &str| {
+        info.get(k)
+            .and_then(Value::as_f64)
+            .filter(|n| n.is_finite())
+            .unwrap_or(0.0)
+    };
+    let (x, y) = (coord("x"), coord("y"));
+    let targets: Vec<u16> = info
+        .get("m")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_f64)
+                .filter(|n| *n >= 0.0 && *n < f64::from(u16::MAX))
+                .map(|n| n as u16)
+                .collect()
+        })
+        .unwrap_or_default();
+    let text = |k: &str| info.get(k).and_then(Value::as_str);
+    let mut props = Map::new();
+    if let Some(tag) = text("tag") {
+        props.insert("tag", Value::Str(tag.to_string()));
+    }
+    if let Some(id) = text("id") {
+        props.insert("id", Value::Str(id.to_string()));
     }
     // Text only from the interactive element clicked (never a whole container's text).
-    if let Some(target) = el.closest(INTERACTIVE).ok().flatten() {
-        if let Some(text) = target.text_content() {
-            if text.len() <= 2_000 {
-                let t: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                let t: String = t.chars().take(MAX_TEXT).collect();
-                if !t.is_empty() {
-                    m.insert("text", Value::Str(t));
-                }
-            }
-        }
-        if let Some(href) = target.get_attribute("href") {
-            m.insert("href", Value::Str(href.chars().take(500).collect()));
+    if let Some(t) = text("text") {
+        let t: String = t.split_whitespace().collect::<Vec<_>>().join(" ");
+        let t: String = t.chars().take(MAX_TEXT).collect();
+        if !t.is_empty() {
+            props.insert("text", Value::Str(t));
         }
     }
-    m
+    if let Some(href) = text("href") {
+        props.insert("href", Value::Str(href.chars().take(500).collect()));
+    }
+    let tag = text("ev").and_then(|name| {
+        let attrs = info.get("at").and_then(Value::as_array).unwrap_or(&[]);
+        tagged(name, attrs)
+    });
+    (targets, props, tag, x, y)
 }
 
 /// `data-cuekit-event="add_to_cart" data-cuekit-sku="mug-1" data-cuekit-price="24"` →
 /// `("add_to_cart", {sku: "mug-1", price: 24})`. Numeric values become numbers;
-/// `data-cuekit-product-id` becomes `productId`.
-fn tagged(els: &[Element]) -> Option<(String, Map)> {
-    let el = els.iter().find(|e| e.has_attribute("data-cuekit-event"))?;
-    let name = el.get_attribute("data-cuekit-event")?;
+/// `data-cuekit-product-id` becomes `productId`. `attrs` are `[name after the prefix, value]`.
+fn tagged(name: &str, attrs: &[Value]) -> Option<(String, Map)> {
     if name.is_empty() || name.len() > 100 {
         return None;
     }
     let mut props = Map::new();
-    let attrs = el.attributes();
-    for i in 0..attrs.length().min(64) {
-        let Some(a) = attrs.item(i) else { continue };
-        let Some(rest) = a.name().strip_prefix("data-cuekit-").map(String::from) else {
+    for pair in attrs.iter().take(64) {
+        let (Some(rest), Some(raw)) = (
+            pair.as_array()
+                .and_then(|p| p.first())
+                .and_then(Value::as_str),
+            pair.as_array()
+                .and_then(|p| p.get(1))
+                .and_then(Value::as_str),
+        ) else {
             continue;
         };
-        if rest == "event" {
-            continue;
-        }
         let mut key = String::new();
         let mut upper = false;
         for c in rest.chars() {
@@ -185,17 +256,16 @@ fn tagged(els: &[Element]) -> Option<(String, Map)> {
                 key.push(c);
             }
         }
-        if crate::core::reader::is_forbidden_key(&key) {
+        if key.is_empty() || crate::core::reader::is_forbidden_key(&key) {
             continue;
         }
-        let raw = a.value();
         let v = match crate::core::num::parse(raw.trim()) {
             Some(n) if n.is_finite() => Value::Num(n),
             _ => Value::Str(raw.chars().take(500).collect()),
         };
         props.insert(key, v);
     }
-    Some((name, props))
+    Some((name.to_string(), props))
 }
 
 fn activity(s: &S) {
@@ -215,28 +285,32 @@ fn activity(s: &S) {
 }
 
 fn on_click(s: &S, ev: Event) {
-    let els = path_elements(&ev);
-    let (x, y) = ev
-        .dyn_ref::<MouseEvent>()
-        .map(|m| (f64::from(m.client_x()), f64::from(m.client_y())))
-        .unwrap_or((0.0, 0.0));
+    let sels = s.borrow().sels.clone();
+    let (targets, mut props, tag, x, y) = read_click(&ev, &sels);
     let t = now();
-    let (targets, rage) = {
+    let rage = {
         let mut sh = s.borrow_mut();
         sh.last_activity = t;
-        let targets = matched(&els, &sh.watch.selectors, None);
-        (targets, sh.rage.click(t, x, y))
+        sh.rage.click(t, x, y)
     };
-    let mut props = element_props(els.first());
     props.insert("x", Value::Num(x));
     props.insert("y", Value::Num(y));
-    send(s, event("click", props.clone(), targets.clone()));
-    if let Some((name, p)) = tagged(&els) {
-        send(s, event(&name, p, targets.clone()));
-    }
-    if let Some(n) = rage {
-        props.insert("clicks", Value::Num(f64::from(n)));
-        send(s, event("rage_click", props, targets));
+    match rage {
+        Some(n) => {
+            send(s, event("click", props.clone(), targets.clone()));
+            if let Some((name, p)) = tag {
+                send(s, event(&name, p, targets.clone()));
+            }
+            props.insert("clicks", Value::Num(f64::from(n)));
+            send(s, event("rage_click", props, targets));
+        }
+        None => {
+            let tag_targets = tag.as_ref().map(|_| targets.clone());
+            send(s, event("click", props, targets));
+            if let (Some((name, p)), Some(t)) = (tag, tag_targets) {
+                send(s, event(&name, p, t));
+            }
+        }
     }
 }
 
@@ -288,9 +362,11 @@ fn on_hover(s: &S, ev: Event, leaving_document: bool) {
     let now_hovered = if leaving_document {
         Vec::new()
     } else {
-        let els = path_elements(&ev);
-        let sh = s.borrow();
-        matched(&els, &sh.watch.selectors, Some(&sh.watch.hover))
+        let (sels, only) = {
+            let sh = s.borrow();
+            (sh.sels.clone(), sh.watch.hover.clone())
+        };
+        matched_ids(&ev, &sels, Some(&only))
     };
     let (started, ended) = {
         let mut sh = s.borrow_mut();
@@ -364,7 +440,7 @@ fn on_form_input(s: &S, ev: Event) {
     if fresh {
         let targets = {
             let sh = s.borrow();
-            matched(std::slice::from_ref(&form), &sh.watch.selectors, None)
+            matched(&form, &sh.watch.selectors)
         };
         send(s, event("form_start", form_props(&form), targets));
     }
@@ -383,7 +459,7 @@ fn on_submit(s: &S, ev: Event) {
     }
     let targets = {
         let sh = s.borrow();
-        matched(std::slice::from_ref(&form), &sh.watch.selectors, None)
+        matched(&form, &sh.watch.selectors)
     };
     send(s, event("form_submit", form_props(&form), targets));
 }
@@ -404,7 +480,7 @@ fn abandon_forms(s: &S) {
     for form in forms {
         let targets = {
             let sh = s.borrow();
-            matched(std::slice::from_ref(&form), &sh.watch.selectors, None)
+            matched(&form, &sh.watch.selectors)
         };
         send(s, event("form_abandon", form_props(&form), targets));
     }
@@ -590,6 +666,7 @@ impl Listeners {
         let rage = RageClicks::new(watch.rage_clicks, watch.rage_within, watch.rage_radius);
         let s: S = Rc::new(RefCell::new(Shared {
             rt: Rc::downgrade(rt),
+            sels: js_selectors(&watch.selectors),
             watch,
             rage,
             exit: ExitIntent::new(t, exit_delay),

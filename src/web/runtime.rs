@@ -110,14 +110,21 @@ impl Runtime {
 
     /// Queues `payload` for every handler of `event`.
     pub fn emit(&self, event: &str, payload: &Value, out: &mut Vec<Emit>) {
+        self.emit_as(&[event], payload, out);
+    }
+
+    /// Queues `payload` for the handlers of each of `events`, converted to JS once.
+    pub fn emit_as(&self, events: &[&str], payload: &Value, out: &mut Vec<Emit>) {
         let mut js: Option<JsValue> = None;
-        for (e, handler) in &self.handlers {
-            if e == event {
-                let p = js.get_or_insert_with(|| to_js(payload)).clone();
-                out.push(Emit {
-                    handler: handler.clone(),
-                    payload: p,
-                });
+        for event in events {
+            for (e, handler) in &self.handlers {
+                if e == event {
+                    let p = js.get_or_insert_with(|| to_js(payload)).clone();
+                    out.push(Emit {
+                        handler: handler.clone(),
+                        payload: p,
+                    });
+                }
             }
         }
     }
@@ -323,8 +330,7 @@ impl Runtime {
                             until: None,
                         });
                         let payload = self.decision_value(&d, &result, now);
-                        self.emit("decision", &payload, out);
-                        self.emit("suppress", &payload, out);
+                        self.emit_as(&["decision", "suppress"], &payload, out);
                         continue;
                     }
                 },
@@ -368,8 +374,7 @@ impl Runtime {
             // The context is built only when someone listens.
             if self.listens("decision") || self.listens(second) {
                 let payload = self.decision_value(&d, &result, now);
-                self.emit("decision", &payload, out);
-                self.emit(second, &payload, out);
+                self.emit_as(&["decision", second], &payload, out);
             }
         }
     }

@@ -3,12 +3,22 @@
 //! sandboxed iframes, quota). Writes happen only when the text changed, and never before
 //! consent when consent is required.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::state::State;
 use crate::core::value::Value;
 
 use crate::core::json;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Storage.setItem` with the value already a JS string (the record is copied out
+    /// of wasm once, for both the write and the later comparison).
+    type RawStorage;
+    #[wasm_bindgen(method, catch, js_name = setItem)]
+    fn set_item_js(this: &RawStorage, key: &str, value: &JsValue) -> Result<(), JsValue>;
+}
 
 pub struct Store {
     key: String,
@@ -132,7 +142,11 @@ impl Store {
             return;
         }
         let js = JsValue::from_str(&text);
-        if st.set_item(&self.key, &text).is_err() {
+        if st
+            .unchecked_ref::<RawStorage>()
+            .set_item_js(&self.key, &js)
+            .is_err()
+        {
             self.failed = true;
             super::runtime::warn(
                 "localStorage write failed; keeping state in memory for this page",
