@@ -313,6 +313,11 @@ impl Engine {
         st
     }
 
+    /// The deepest scroll reached on this page, in percent.
+    pub fn max_scroll(&self) -> f64 {
+        self.max_scroll
+    }
+
     pub fn visitor(&self) -> &Visitor {
         &self.state.visitor
     }

@@ -727,7 +727,18 @@ impl Listeners {
         let mut meter = ScrollMeter::new();
         let frame = Rc::new(Frame::new(move || {
             if let Some(depth) = meter.depth() {
-                send(&s1, Signal::Scroll { depth });
+                // Only a new maximum matters to the engine; any other scroll is activity
+                // (throttled), which keeps the idle clock honest at a fraction of the cost.
+                let known = s1
+                    .borrow()
+                    .rt
+                    .upgrade()
+                    .and_then(|rt| rt.try_borrow().ok().map(|r| r.engine.max_scroll()));
+                if known.is_some_and(|max| depth <= max) {
+                    activity(&s1);
+                } else {
+                    send(&s1, Signal::Scroll { depth });
+                }
             }
         }));
         let f1 = Rc::downgrade(&frame);
