@@ -230,6 +230,31 @@ pub mod api {
             require,
             run_before,
         };
+        // `options.on = {show: fn, decision: [fn, fn]}`: handlers in place before the
+        // start-up page view, so they hear decisions made during `init` too.
+        if let Some(on) = js_sys::Reflect::get(&options, &JsValue::from_str("on"))
+            .ok()
+            .filter(|o| o.is_object())
+        {
+            if let Ok(mut rt) = ck.rt.try_borrow_mut() {
+                for key in js_sys::Object::keys(on.unchecked_ref::<js_sys::Object>()).iter() {
+                    let (Some(name), Ok(v)) = (key.as_string(), js_sys::Reflect::get(&on, &key))
+                    else {
+                        continue;
+                    };
+                    let list: Vec<JsValue> = if js_sys::Array::is_array(&v) {
+                        js_sys::Array::from(&v).iter().collect()
+                    } else {
+                        vec![v]
+                    };
+                    for f in list {
+                        if let Ok(f) = f.dyn_into::<js_sys::Function>() {
+                            rt.on(&name, f);
+                        }
+                    }
+                }
+            }
+        }
         runtime::dispatch(
             &ck.rt,
             Signal::PageView {
@@ -476,11 +501,10 @@ pub mod api {
             let Ok(rt) = self.rt.try_borrow() else {
                 return JsValue::NULL;
             };
-            let st = rt.engine.export_state();
-            let v = st.to_value();
+            let t = now();
             to_js(&obj([
-                ("visitor", v.get("visitor").cloned().unwrap_or_default()),
-                ("session", v.get("session").cloned().unwrap_or_default()),
+                ("visitor", rt.engine.visitor_value(t)),
+                ("session", rt.engine.session_value(t)),
             ]))
         }
 

@@ -279,3 +279,42 @@ fn analyze_reports_lift_and_significance() {
     assert_eq!(get(&out, "tooSmall").as_bool(), Some(false));
     assert!(cuekit::api::analyze(json(r#"[{"exposures":-1}]"#)).is_err());
 }
+
+#[wasm_bindgen_test]
+fn handlers_given_at_create_hear_the_start_up_decision_with_the_rendered_message() {
+    use cuekit::api::create_with;
+    clear_storage();
+    let (seen, cb) = recorder();
+    let on = js_sys::Object::new();
+    js_sys::Reflect::set(&on, &JsValue::from_str("show"), cb.as_ref()).expect("set");
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &JsValue::from_str("on"), &on).expect("set");
+    // The rule fires on the page view cuekit records while it starts.
+    let ck = create_with(
+        json(
+            r#"{"rules":[{"id":"hello","trigger":"page_view",
+                "action":{"type":"toast","title":"Hi {{visitor.visits}}","body":"Welcome","buttons":[{"label":"OK","do":"close"}]}}]}"#,
+        ),
+        options.into(),
+    )
+    .expect("valid config");
+    let shows = seen.borrow().clone();
+    assert_eq!(
+        shows.len(),
+        1,
+        "the start-up decision reaches a handler given at create"
+    );
+    let message = get(&shows[0], "message");
+    assert_eq!(get(&message, "title").as_string().as_deref(), Some("Hi 1"));
+    assert_eq!(
+        get(&message, "format").as_string().as_deref(),
+        Some("toast")
+    );
+    let labels = js_sys::Array::from(&get(&message, "buttons"));
+    assert_eq!(labels.get(0).as_string().as_deref(), Some("OK"));
+    // visitor() uses the documented names.
+    let v = ck.visitor();
+    assert_eq!(get(&get(&v, "session"), "pageViews").as_f64(), Some(1.0));
+    assert_eq!(get(&get(&v, "visitor"), "new").as_bool(), Some(true));
+    ck.destroy();
+}

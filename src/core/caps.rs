@@ -114,12 +114,25 @@ impl Ledger {
         {
             at = at.saturating_add(1);
         }
-        self.entries.push(Entry {
+        let entry = Entry {
             at,
             rule: rule.into(),
             kind,
-        });
-        self.normalize();
+        };
+        // The ledger is normalized, so adding one entry can only push its own class
+        // over KEEP_PER_CLASS (by one) and the total over MAX_ENTRIES (by one): the
+        // same result as `normalize()` on the union, without re-sorting everything.
+        if let Err(pos) = self.entries.binary_search(&entry) {
+            self.entries.insert(pos, entry);
+        }
+        let class = kind.class();
+        let same = |e: &Entry| e.kind.class() == class && e.rule == rule;
+        if self.entries.iter().filter(|e| same(e)).count() > KEEP_PER_CLASS {
+            if let Some(oldest) = self.entries.iter().position(same) {
+                self.entries.remove(oldest);
+            }
+        }
+        self.cut_to_max();
     }
 
     /// Timestamps ahead of `now` (the clock was changed back) are moved to `now`, once,
@@ -155,21 +168,31 @@ impl Ledger {
         if self.entries.len() <= KEEP_PER_CLASS && self.entries.len() <= MAX_ENTRIES {
             return;
         }
-        // Keep the newest KEEP_PER_CLASS per (rule, class).
+        // Keep the newest KEEP_PER_CLASS per (rule, class): order the indices by class
+        // and then newest first, and keep the first KEEP_PER_CLASS of each run.
         let mut keep = vec![false; self.entries.len()];
-        let mut counts: Vec<(&str, u8, usize)> = Vec::new();
-        for (i, e) in self.entries.iter().enumerate().rev() {
-            let c = e.kind.class();
-            let n = match counts.iter_mut().find(|(r, k, _)| *r == e.rule && *k == c) {
-                Some(slot) => {
-                    slot.2 += 1;
-                    slot.2
-                }
-                None => {
-                    counts.push((&e.rule, c, 1));
-                    1
-                }
-            };
+        let mut order: Vec<usize> = (0..self.entries.len()).collect();
+        let entries = &self.entries;
+        let key = |i: usize| {
+            entries
+                .get(i)
+                .map(|e| (e.rule.as_str(), e.kind.class(), e.at))
+        };
+        order.sort_unstable_by(|&a, &b| match (key(a), key(b)) {
+            (Some((ra, ca, ta)), Some((rb, cb, tb))) => {
+                (ra, ca).cmp(&(rb, cb)).then(tb.cmp(&ta)).then(b.cmp(&a))
+            }
+            _ => a.cmp(&b),
+        });
+        let mut run: Option<(&str, u8)> = None;
+        let mut n = 0;
+        for &i in &order {
+            let Some((r, c, _)) = key(i) else { continue };
+            if run != Some((r, c)) {
+                run = Some((r, c));
+                n = 0;
+            }
+            n += 1;
             if n <= KEEP_PER_CLASS {
                 if let Some(k) = keep.get_mut(i) {
                     *k = true;
@@ -178,9 +201,13 @@ impl Ledger {
         }
         let mut it = keep.into_iter();
         self.entries.retain(|_| it.next().unwrap_or(false));
+        self.cut_to_max();
+    }
+
+    /// Above MAX_ENTRIES, the oldest shows and clicks go first; choices are kept.
+    fn cut_to_max(&mut self) {
         if self.entries.len() > MAX_ENTRIES {
             let cut = self.entries.len() - MAX_ENTRIES;
-            // Oldest shows and clicks go first; choices are kept.
             let mut dropped = 0;
             self.entries.retain(|e| {
                 if dropped < cut && matches!(e.kind, Kind::Show | Kind::Click) {
@@ -305,6 +332,17 @@ pub struct Limits {
     pub per_week: Option<u32>,
     pub per_visitor: Option<u32>,
     pub min_interval: Option<u64>,
+}
+
+impl Limits {
+    /// No limit is set (nothing to count).
+    pub fn is_empty(&self) -> bool {
+        self.per_session.is_none()
+            && self.per_day.is_none()
+            && self.per_week.is_none()
+            && self.per_visitor.is_none()
+            && self.min_interval.is_none()
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -493,27 +531,32 @@ pub fn admit(
             );
         }
     }
+    // `ids` are sorted (binary search); limits that set nothing count nothing.
     let shows_of = |ids: &[&str]| -> Vec<u64> {
         ledger
             .entries
             .iter()
-            .filter(|e| e.kind == Kind::Show && ids.contains(&e.rule.as_str()))
+            .filter(|e| e.kind == Kind::Show && ids.binary_search(&e.rule.as_str()).is_ok())
             .map(|e| e.at.min(now))
             .collect()
     };
-    check_limits("rule", &caps.limits, &shows_of(&[rule]), session_start, now)?;
+    if !caps.limits.is_empty() {
+        check_limits("rule", &caps.limits, &shows_of(&[rule]), session_start, now)?;
+    }
     if let Some(g) = &caps.group {
         if let Some((_, limits)) = global.groups.iter().find(|(name, _)| name == g) {
-            check_limits(
-                &format!("group {g}"),
-                limits,
-                &shows_of(rules_in_group),
-                session_start,
-                now,
-            )?;
+            if !limits.is_empty() {
+                check_limits(
+                    &format!("group {g}"),
+                    limits,
+                    &shows_of(rules_in_group),
+                    session_start,
+                    now,
+                )?;
+            }
         }
     }
-    if caps.global {
+    if caps.global && !global.limits.is_empty() {
         check_limits(
             "global",
             &global.limits,
@@ -642,6 +685,59 @@ mod tests {
     use super::*;
 
     const H: u64 = 3_600_000;
+
+    #[test]
+    fn recording_one_entry_equals_normalizing_the_union() {
+        // A long pseudo-random history over few rules and kinds, so classes overflow
+        // KEEP_PER_CLASS and the total overflows MAX_ENTRIES many times.
+        let kinds = [
+            Kind::Show,
+            Kind::Click,
+            Kind::Dismiss,
+            Kind::Convert,
+            Kind::Snooze(1000),
+            Kind::OptOut,
+            Kind::OptIn,
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % m
+        };
+        let mut fast = Ledger::default();
+        let mut slow = Ledger::default();
+        for step in 0..3_000u64 {
+            let rule = format!("r{}", next(24));
+            let kind = kinds[next(kinds.len() as u64) as usize];
+            let at = step * 10 + next(25);
+            fast.record(&rule, kind, at);
+            // The reference: the union with the same entry, fully normalized.
+            let mut at2 = at;
+            while slow
+                .entries
+                .iter()
+                .any(|e| e.at == at2 && e.kind == kind && e.rule == rule)
+            {
+                at2 += 1;
+            }
+            slow.entries.push(Entry {
+                at: at2,
+                rule: rule.clone(),
+                kind,
+            });
+            slow.normalize();
+            assert_eq!(fast, slow, "diverged at step {step}");
+        }
+        // Choices are never cut; shows and clicks make room for them.
+        let choices = fast
+            .entries
+            .iter()
+            .filter(|e| !matches!(e.kind, Kind::Show | Kind::Click))
+            .count();
+        assert!(fast.entries.len() <= MAX_ENTRIES.max(choices));
+    }
 
     fn rc(json: &str) -> RuleCaps {
         let v: Value = serde_json::from_str(json).unwrap();

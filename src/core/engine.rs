@@ -808,8 +808,8 @@ impl Engine {
             .min();
     }
 
-    /// The full context for a decision, as a value for messages, webhooks and `explain`.
-    pub fn context(&self, d: &Decision, now: u64) -> Value {
+    /// The visitor as conditions and messages see it (`visitor.*`).
+    pub fn visitor_value(&self, now: u64) -> Value {
         let st = &self.state;
         let mut visitor = vec![
             ("id", Value::Str(st.visitor.id.clone())),
@@ -824,6 +824,27 @@ impl Engine {
                 Value::Num(now.saturating_sub(st.visitor.prev_visit) as f64 / 86_400_000.0),
             ));
         }
+        obj(visitor)
+    }
+
+    /// The session as conditions and messages see it (`session.*`).
+    pub fn session_value(&self, now: u64) -> Value {
+        let st = &self.state;
+        obj([
+            ("start", Value::Num(st.session.start as f64)),
+            (
+                "duration",
+                Value::Num(now.saturating_sub(st.session.start) as f64),
+            ),
+            ("pageViews", Value::Num(st.session.page_views as f64)),
+            ("activeTime", Value::Num(st.session.active_ms as f64)),
+            ("events", Value::Num(st.session.events as f64)),
+        ])
+    }
+
+    /// The full context for a decision, as a value for messages, webhooks and `explain`.
+    pub fn context(&self, d: &Decision, now: u64) -> Value {
+        let st = &self.state;
         let mut m = Map::new();
         for (k, v) in st.attrs.iter() {
             m.insert(k, v.clone());
@@ -856,19 +877,8 @@ impl Engine {
         }
         m.insert("props", d.props.clone());
         m.insert("page", self.page.clone());
-        m.insert("visitor", obj(visitor));
-        m.insert(
-            "session",
-            obj([
-                (
-                    "duration",
-                    Value::Num(now.saturating_sub(st.session.start) as f64),
-                ),
-                ("pageViews", Value::Num(st.session.page_views as f64)),
-                ("activeTime", Value::Num(st.session.active_ms as f64)),
-                ("events", Value::Num(st.session.events as f64)),
-            ]),
-        );
+        m.insert("visitor", self.visitor_value(now));
+        m.insert("session", self.session_value(now));
         m.insert(
             "behavior",
             obj([
@@ -1124,22 +1134,32 @@ impl Engine {
         } else {
             let group = rule.caps.group.as_deref();
             let in_group: Vec<&str> = match group {
-                Some(g) => self
+                Some(g) => {
+                    let mut ids: Vec<&str> = self
+                        .cfg
+                        .rules
+                        .iter()
+                        .filter(|r| r.caps.group.as_deref() == Some(g))
+                        .map(|r| r.id.as_str())
+                        .collect();
+                    ids.sort_unstable();
+                    ids
+                }
+                None => Vec::new(),
+            };
+            let global: Vec<&str> = if self.cfg.caps.limits.is_empty() {
+                Vec::new()
+            } else {
+                let mut ids: Vec<&str> = self
                     .cfg
                     .rules
                     .iter()
-                    .filter(|r| r.caps.group.as_deref() == Some(g))
+                    .filter(|r| r.caps.global)
                     .map(|r| r.id.as_str())
-                    .collect(),
-                None => Vec::new(),
+                    .collect();
+                ids.sort_unstable();
+                ids
             };
-            let global: Vec<&str> = self
-                .cfg
-                .rules
-                .iter()
-                .filter(|r| r.caps.global)
-                .map(|r| r.id.as_str())
-                .collect();
             super::caps::admit(
                 &self.cfg.caps,
                 &rule.caps,

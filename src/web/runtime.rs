@@ -10,7 +10,7 @@ use gloo_timers::callback::Timeout;
 use js_sys::Function;
 use wasm_bindgen::JsValue;
 
-use crate::core::action::{render, webhook_payload, Webhook};
+use crate::core::action::{render, webhook_payload, Message, Webhook};
 use crate::core::caps::Suppressed;
 use crate::core::engine::{Decision, Engine, Signal};
 use crate::core::value::{obj, Value};
@@ -110,19 +110,19 @@ impl Runtime {
 
     /// Queues `payload` for every handler of `event`.
     pub fn emit(&self, event: &str, payload: &Value, out: &mut Vec<Emit>) {
-        self.emit_as(&[event], payload, out);
+        if self.listens(event) {
+            self.emit_js(&[event], &to_js(payload), out);
+        }
     }
 
-    /// Queues `payload` for the handlers of each of `events`, converted to JS once.
-    pub fn emit_as(&self, events: &[&str], payload: &Value, out: &mut Vec<Emit>) {
-        let mut js: Option<JsValue> = None;
+    /// Queues one JS payload for the handlers of each of `events`, in that order.
+    fn emit_js(&self, events: &[&str], payload: &JsValue, out: &mut Vec<Emit>) {
         for event in events {
             for (e, handler) in &self.handlers {
                 if e == event {
-                    let p = js.get_or_insert_with(|| to_js(payload)).clone();
                     out.push(Emit {
                         handler: handler.clone(),
-                        payload: p,
+                        payload: payload.clone(),
                     });
                 }
             }
@@ -272,9 +272,26 @@ impl Runtime {
         }
     }
 
-    fn decision_value(&self, d: &Decision, result: &Result<(), Suppressed>, now: u64) -> Value {
+    /// A decision as the handlers see it. `context` is converted once per dispatch and
+    /// shared by the decisions that have the same one (`cache`); `message` is the text
+    /// as rendered (templates filled in, the variant's content for experiments).
+    fn decision_js(
+        &self,
+        d: &Decision,
+        result: &Result<(), Suppressed>,
+        message: Option<&Message>,
+        now: u64,
+        cache: &mut Option<(Value, JsValue)>,
+    ) -> JsValue {
         let rule = self.engine.rules().get(d.rule);
         let action = rule.map(|r| r.action.clone()).unwrap_or_default();
+        let variant = self
+            .engine
+            .assignment(d.rule)
+            .and_then(|a| a.variant)
+            .and_then(|v| self.engine.variant_id(d.rule, v))
+            .map(|v| Value::Str(v.to_string()))
+            .unwrap_or_default();
         let mut parts = vec![
             ("rule", Value::Str(d.rule_id.clone())),
             ("priority", Value::Num(d.priority as f64)),
@@ -282,7 +299,8 @@ impl Runtime {
             ("event", d.event.clone().map(Value::Str).unwrap_or_default()),
             ("shown", Value::Bool(result.is_ok())),
             ("action", action),
-            ("context", self.engine.context(d, now)),
+            ("variant", variant),
+            ("message", message.map(message_value).unwrap_or_default()),
         ];
         if let Err(s) = result {
             parts.push((
@@ -297,7 +315,18 @@ impl Runtime {
                 ]),
             ));
         }
-        obj(parts)
+        let ctx = self.engine.context(d, now);
+        let ctx_js = match cache {
+            Some((v, js)) if *v == ctx => js.clone(),
+            _ => {
+                let js = to_js(&ctx);
+                *cache = Some((ctx, js.clone()));
+                js
+            }
+        };
+        let payload = to_js(&obj(parts));
+        let _ = js_sys::Reflect::set(&payload, &JsValue::from_str("context"), &ctx_js);
+        payload
     }
 
     /// Passes each decision through the caps, acts on the admitted ones (message, host
@@ -312,6 +341,7 @@ impl Runtime {
         }
         // Another tab may have shown, dismissed or opted out a moment ago.
         self.sync(now);
+        let mut ctx_cache: Option<(Value, JsValue)> = None;
         for d in decisions {
             // The variant decides the action (experiments); then a message whose data is
             // missing (and says "skip") is not shown at all.
@@ -329,8 +359,11 @@ impl Runtime {
                             reason: "the message's data is missing and it says \"skip\"".into(),
                             until: None,
                         });
-                        let payload = self.decision_value(&d, &result, now);
-                        self.emit_as(&["decision", "suppress"], &payload, out);
+                        let events = ["decision", "suppress"];
+                        if events.iter().any(|e| self.listens(e)) {
+                            let payload = self.decision_js(&d, &result, None, now, &mut ctx_cache);
+                            self.emit_js(&events, &payload, out);
+                        }
                         continue;
                     }
                 },
@@ -373,8 +406,8 @@ impl Runtime {
             let second = if result.is_ok() { "show" } else { "suppress" };
             // The context is built only when someone listens.
             if self.listens("decision") || self.listens(second) {
-                let payload = self.decision_value(&d, &result, now);
-                self.emit_as(&["decision", second], &payload, out);
+                let payload = self.decision_js(&d, &result, message.as_ref(), now, &mut ctx_cache);
+                self.emit_js(&["decision", second], &payload, out);
             }
         }
     }
@@ -642,6 +675,29 @@ fn arm(rt: &mut Runtime, shared: &Shared) {
             tick(&shared);
         }
     }));
+}
+
+/// The rendered message as text, for handlers and logs.
+fn message_value(m: &Message) -> Value {
+    let text = |t: &Option<String>| t.clone().map(Value::Str).unwrap_or_default();
+    obj([
+        ("format", Value::Str(m.format.name().into())),
+        ("title", text(&m.title)),
+        ("body", text(&m.body)),
+        (
+            "list",
+            Value::Arr(m.list.iter().cloned().map(Value::Str).collect()),
+        ),
+        (
+            "buttons",
+            Value::Arr(
+                m.buttons
+                    .iter()
+                    .map(|(label, ..)| Value::Str(label.clone()))
+                    .collect(),
+            ),
+        ),
+    ])
 }
 
 fn call(shared: &Shared, emits: Vec<Emit>) {
