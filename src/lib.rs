@@ -99,6 +99,9 @@ pub mod api {
         gpc: bool,
         require: bool,
         run_before: bool,
+        /// `track()` calls beyond the config's `rateLimit` are dropped (warned once).
+        rate: RefCell<Option<crate::core::rate::RateLimit>>,
+        rate_warned: std::cell::Cell<bool>,
     }
 
     /// Validates and compiles `config`: every problem, including selectors the browser
@@ -157,6 +160,9 @@ pub mod api {
             store.set_allowed(false);
         }
         let watch = cfg.watch.clone();
+        let rate = cfg
+            .rate_limit
+            .map(|(per, burst)| crate::core::rate::RateLimit::new(per, burst, t));
         let mut engine = Engine::new(cfg, state, &random_id(), t);
         // getTimezoneOffset() is UTC minus local time.
         engine.set_utc_offset_minutes(-(js_sys::Date::new_0().get_timezone_offset() as i32));
@@ -229,6 +235,8 @@ pub mod api {
             gpc,
             require,
             run_before,
+            rate: RefCell::new(rate),
+            rate_warned: std::cell::Cell::new(false),
         };
         // `options.on = {show: fn, decision: [fn, fn]}`: handlers in place before the
         // start-up page view, so they hear decisions made during `init` too.
@@ -424,6 +432,18 @@ pub mod api {
                 runtime::warn("track(name, props): name must be a string; ignored");
                 return;
             };
+            let allowed = match self.rate.try_borrow_mut() {
+                Ok(mut r) => r.as_mut().is_none_or(|r| r.allow(now())),
+                Err(_) => false,
+            };
+            if !allowed {
+                if !self.rate_warned.replace(true) {
+                    runtime::warn(
+                        "track() is called faster than the config's rateLimit; extra calls are dropped",
+                    );
+                }
+                return;
+            }
             let props = match from_js_data(&props) {
                 Ok(Value::Null) => Value::Obj(Default::default()),
                 Ok(v @ Value::Obj(_)) => v,

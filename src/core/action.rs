@@ -142,6 +142,7 @@ const POSITIONS: &[&str] = &[
 ];
 /// Marks where the countdown's time goes while its text is rendered.
 const TIME_MARK: &str = "\u{E000}";
+const TIME_MARK_2: &str = "\u{E001}";
 
 fn template(o: &mut Obj, key: &'static str, errors: &mut Errors) -> Option<Template> {
     let path = o.at(key);
@@ -535,8 +536,26 @@ pub fn render(d: &Display, ctx: &Value, now: u64) -> Option<Message> {
                 _ => Map::new(),
             };
             scope.insert("time", Value::Str(TIME_MARK.into()));
-            let t = c.text.render(&Value::Obj(scope), policy)?.to_plain_string();
-            let (before, after) = t.split_once(TIME_MARK).unwrap_or((t.as_str(), ""));
+            let t = c
+                .text
+                .render(&Value::Obj(scope.clone()), policy)?
+                .to_plain_string();
+            // The time goes where the two renderings differ: a value that itself holds
+            // the mark character cannot move it.
+            scope.insert("time", Value::Str(TIME_MARK_2.into()));
+            let t2 = c.text.render(&Value::Obj(scope), policy)?.to_plain_string();
+            let at = t
+                .char_indices()
+                .zip(t2.chars())
+                .find(|((_, a), b)| a != b)
+                .map(|((i, _), _)| i);
+            let (before, after) = match at {
+                Some(i) => (
+                    t.get(..i).unwrap_or(""),
+                    t.get(i + TIME_MARK.len()..).unwrap_or(""),
+                ),
+                None => (t.as_str(), ""),
+            };
             let ended = match &c.ended {
                 None => None,
                 Some(e) => Some(e.render(ctx, policy)?.to_plain_string()),

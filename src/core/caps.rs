@@ -168,31 +168,22 @@ impl Ledger {
         if self.entries.len() <= KEEP_PER_CLASS && self.entries.len() <= MAX_ENTRIES {
             return;
         }
-        // Keep the newest KEEP_PER_CLASS per (rule, class): order the indices by class
-        // and then newest first, and keep the first KEEP_PER_CLASS of each run.
+        // Keep the newest KEEP_PER_CLASS per (rule, class). (Only loading and merging
+        // come here; recording one entry takes the fast path in `record`.)
         let mut keep = vec![false; self.entries.len()];
-        let mut order: Vec<usize> = (0..self.entries.len()).collect();
-        let entries = &self.entries;
-        let key = |i: usize| {
-            entries
-                .get(i)
-                .map(|e| (e.rule.as_str(), e.kind.class(), e.at))
-        };
-        order.sort_unstable_by(|&a, &b| match (key(a), key(b)) {
-            (Some((ra, ca, ta)), Some((rb, cb, tb))) => {
-                (ra, ca).cmp(&(rb, cb)).then(tb.cmp(&ta)).then(b.cmp(&a))
-            }
-            _ => a.cmp(&b),
-        });
-        let mut run: Option<(&str, u8)> = None;
-        let mut n = 0;
-        for &i in &order {
-            let Some((r, c, _)) = key(i) else { continue };
-            if run != Some((r, c)) {
-                run = Some((r, c));
-                n = 0;
-            }
-            n += 1;
+        let mut counts: Vec<(&str, u8, usize)> = Vec::new();
+        for (i, e) in self.entries.iter().enumerate().rev() {
+            let c = e.kind.class();
+            let n = match counts.iter_mut().find(|(r, k, _)| *r == e.rule && *k == c) {
+                Some(slot) => {
+                    slot.2 += 1;
+                    slot.2
+                }
+                None => {
+                    counts.push((&e.rule, c, 1));
+                    1
+                }
+            };
             if n <= KEEP_PER_CLASS {
                 if let Some(k) = keep.get_mut(i) {
                     *k = true;
@@ -457,7 +448,9 @@ fn check_limits(
 }
 
 /// Decides whether a rule may show now. `rules_in_group` lists the rule ids sharing the
-/// rule's group; `global_rules` the ids the global caps count.
+/// rule's group; `outside_global` the ids of rules with `global: false`, whose shows the
+/// global caps do not count (every other show does, including a since-removed rule's:
+/// the visitor saw it).
 #[allow(clippy::too_many_arguments)]
 pub fn admit(
     global: &GlobalCaps,
@@ -465,7 +458,7 @@ pub fn admit(
     ledger: &Ledger,
     rule: &str,
     rules_in_group: &[&str],
-    global_rules: &[&str],
+    outside_global: &[&str],
     session_start: u64,
     now: u64,
 ) -> Result<(), Suppressed> {
@@ -531,15 +524,16 @@ pub fn admit(
             );
         }
     }
-    // `ids` are sorted (binary search); limits that set nothing count nothing.
-    let shows_of = |ids: &[&str]| -> Vec<u64> {
+    // Limits that set nothing count nothing.
+    let shows_where = |keep: &dyn Fn(&str) -> bool| -> Vec<u64> {
         ledger
             .entries
             .iter()
-            .filter(|e| e.kind == Kind::Show && ids.binary_search(&e.rule.as_str()).is_ok())
+            .filter(|e| e.kind == Kind::Show && keep(&e.rule))
             .map(|e| e.at.min(now))
             .collect()
     };
+    let shows_of = |ids: &[&str]| shows_where(&|r| ids.contains(&r));
     if !caps.limits.is_empty() {
         check_limits("rule", &caps.limits, &shows_of(&[rule]), session_start, now)?;
     }
@@ -560,7 +554,7 @@ pub fn admit(
         check_limits(
             "global",
             &global.limits,
-            &shows_of(global_rules),
+            &shows_where(&|r| !outside_global.contains(&r)),
             session_start,
             now,
         )?;
@@ -763,7 +757,7 @@ mod tests {
         start: u64,
         now: u64,
     ) -> Result<(), Suppressed> {
-        admit(g, c, l, rule, &[rule], &["a", "b", "c"], start, now)
+        admit(g, c, l, rule, &[rule], &[], start, now)
     }
 
     #[test]
@@ -892,6 +886,20 @@ mod tests {
             .entries()
             .iter()
             .all(|e| e.at <= 1_000 + FUTURE_TOLERANCE_MS));
+    }
+
+    #[test]
+    fn the_global_cap_counts_every_show_but_those_of_rules_outside_it() {
+        let g = gc(r#"{"perSession":1}"#);
+        let c = rc(r#"{}"#);
+        let mut l = Ledger::default();
+        l.record("quiet-helper", Kind::Show, 10);
+        // A rule with `global: false` does not use up the global cap…
+        assert!(admit(&g, &c, &l, "b", &["b"], &["quiet-helper"], 0, 1_000).is_ok());
+        // …but any other show does, even of a rule no longer in the config.
+        l.record("removed-rule", Kind::Show, 20);
+        let s = admit(&g, &c, &l, "b", &["b"], &["quiet-helper"], 0, 1_000).unwrap_err();
+        assert_eq!(s.cap, "global perSession");
     }
 
     #[test]

@@ -173,6 +173,8 @@ pub struct Config {
     /// Centroid segments (K-means centroids computed offline).
     pub centroids: Option<super::segment::CentroidModel>,
     pub watch: Watch,
+    /// `track()` calls allowed: (per second, burst); `None` when `rateLimit: false`.
+    pub rate_limit: Option<(f64, f64)>,
     pub(crate) event_ids: HashMap<String, EventId>,
     /// Hooks per event id.
     pub(crate) index: Vec<Vec<Hook>>,
@@ -202,6 +204,9 @@ impl Config {
 const DEFAULT_SCROLL: [u8; 4] = [25, 50, 75, 90];
 
 /// Validates and compiles a config. On failure, returns every problem found.
+/// `track()` calls per second and burst when the config says nothing (`rateLimit`).
+pub const DEFAULT_RATE_LIMIT: (f64, f64) = (50.0, 200.0);
+
 pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<ConfigError>> {
     let mut errors = Errors::new();
     let mut b = Builder {
@@ -222,6 +227,7 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
     let mut data_layer = false;
     let mut segments = Vec::new();
     let mut centroids = None;
+    let mut rate_limit = Some(DEFAULT_RATE_LIMIT);
     if let Some(mut top) = Obj::new(v, "", &mut errors) {
         if let Some(ver) = top.get("version") {
             if ver != &Value::Num(1.0) {
@@ -272,6 +278,22 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
             Some(_) => err(&mut errors, &bp, "expected \"memory\" or \"off\""),
         }
         honor_gpc = top.boolean("honorGPC", &mut errors).unwrap_or(false);
+        match top.get("rateLimit") {
+            None => {}
+            Some(Value::Bool(false)) => rate_limit = None,
+            Some(rv) => {
+                if let Some(mut ro) = Obj::new(rv, "rateLimit", &mut errors) {
+                    let per = ro
+                        .number("perSecond", 1.0, 100_000.0, &mut errors)
+                        .unwrap_or(DEFAULT_RATE_LIMIT.0);
+                    let burst = ro
+                        .number("burst", 1.0, 1_000_000.0, &mut errors)
+                        .unwrap_or(DEFAULT_RATE_LIMIT.1);
+                    ro.finish(&mut errors);
+                    rate_limit = Some((per, burst));
+                }
+            }
+        }
         data_layer = top.boolean("dataLayer", &mut errors).unwrap_or(false);
         match top.get("segments") {
             None => {}
@@ -401,6 +423,7 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
         segments,
         centroids,
         watch,
+        rate_limit,
         event_ids: b.event_ids,
         index: Vec::new(),
         any: Vec::new(),

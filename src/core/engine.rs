@@ -1134,39 +1134,29 @@ impl Engine {
         } else {
             let group = rule.caps.group.as_deref();
             let in_group: Vec<&str> = match group {
-                Some(g) => {
-                    let mut ids: Vec<&str> = self
-                        .cfg
-                        .rules
-                        .iter()
-                        .filter(|r| r.caps.group.as_deref() == Some(g))
-                        .map(|r| r.id.as_str())
-                        .collect();
-                    ids.sort_unstable();
-                    ids
-                }
-                None => Vec::new(),
-            };
-            let global: Vec<&str> = if self.cfg.caps.limits.is_empty() {
-                Vec::new()
-            } else {
-                let mut ids: Vec<&str> = self
+                Some(g) => self
                     .cfg
                     .rules
                     .iter()
-                    .filter(|r| r.caps.global)
+                    .filter(|r| r.caps.group.as_deref() == Some(g))
                     .map(|r| r.id.as_str())
-                    .collect();
-                ids.sort_unstable();
-                ids
+                    .collect(),
+                None => Vec::new(),
             };
+            let outside_global: Vec<&str> = self
+                .cfg
+                .rules
+                .iter()
+                .filter(|r| !r.caps.global)
+                .map(|r| r.id.as_str())
+                .collect();
             super::caps::admit(
                 &self.cfg.caps,
                 &rule.caps,
                 &self.state.ledger,
                 &rule.id,
                 &in_group,
-                &global,
+                &outside_global,
                 self.state.session.start,
                 now,
             )

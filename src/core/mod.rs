@@ -9,6 +9,7 @@ pub mod gesture;
 pub mod json;
 pub mod num;
 pub mod queue;
+pub mod rate;
 pub mod reader;
 pub mod regex;
 pub mod segment;

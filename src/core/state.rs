@@ -201,6 +201,11 @@ impl State {
         ])
     }
 
+    /// The schema version of a stored record, when it has one.
+    pub fn stored_version(v: &Value) -> Option<f64> {
+        v.get("v").and_then(Value::as_f64)
+    }
+
     /// Reads a stored state. Each part that does not parse is reset on its own; the
     /// returned flag says whether anything had to be repaired.
     pub fn from_value(v: &Value, now: u64) -> (State, bool) {
@@ -209,11 +214,15 @@ impl State {
         let Some(root) = v.as_object() else {
             return (st, !v.is_null());
         };
-        match root.get("v") {
-            Some(Value::Num(n)) if *n == STATE_VERSION => {}
-            // A newer or unknown schema: start afresh rather than misread it.
+        // A newer schema (written by a newer cuekit, then rolled back): its visitor,
+        // choices, attributes and consent are read where they still parse, so a rollback
+        // never forgets an opt-out; pattern progress and the session are not. The caller
+        // keeps such a record read-only (`stored_version`). Anything else: start afresh.
+        let newer = match root.get("v") {
+            Some(Value::Num(n)) if *n == STATE_VERSION => false,
+            Some(Value::Num(n)) if n.is_finite() && *n > STATE_VERSION => true,
             _ => return (st, true),
-        }
+        };
         if let Some(vis) = root.get("visitor").and_then(Value::as_object) {
             let id = vis.get("id").and_then(Value::as_str).unwrap_or("");
             let valid_id = !id.is_empty()
@@ -240,7 +249,8 @@ impl State {
         } else {
             repaired = true;
         }
-        if let Some(ses) = root.get("session").and_then(Value::as_object) {
+        if newer {
+        } else if let Some(ses) = root.get("session").and_then(Value::as_object) {
             match (
                 time(ses.get("start"), now),
                 time(ses.get("last"), now),
@@ -262,7 +272,11 @@ impl State {
         } else {
             repaired = true;
         }
-        if let Some(list) = root.get("patterns").and_then(Value::as_array) {
+        if let Some(list) = root
+            .get("patterns")
+            .and_then(Value::as_array)
+            .filter(|_| !newer)
+        {
             for p in list {
                 match parse_progress(p, now) {
                     Some(x) => st.patterns.push(x),
@@ -270,11 +284,13 @@ impl State {
                 }
             }
         }
-        if let Some(Value::Obj(attrs)) = root.get("attrs") {
-            st.attrs = attrs.clone();
-            st.attrs
-                .0
-                .retain(|(k, _)| !super::reader::is_forbidden_key(k));
+        if let Some(attrs @ Value::Obj(_)) = root.get("attrs") {
+            // Prototype keys go at every depth, as they do for `identify()`.
+            let mut clean = attrs.clone();
+            clean.strip_forbidden_keys();
+            if let Value::Obj(m) = clean {
+                st.attrs = m;
+            }
         }
         if let Some(l) = root.get("ledger") {
             let (ledger, bad) = super::caps::Ledger::from_value(l, now);
@@ -432,13 +448,36 @@ mod tests {
     }
 
     #[test]
-    fn newer_version_starts_afresh() {
-        let mut v = sample().to_value();
+    fn a_newer_version_keeps_the_visitor_and_choices_but_not_progress() {
+        let mut original = sample();
+        original
+            .ledger
+            .record("promo", crate::core::caps::Kind::OptOut, 4_000);
+        original.consent = true;
+        let mut v = original.to_value();
         if let Value::Obj(m) = &mut v {
-            m.insert("v", Value::Num(99.0));
+            m.insert("v", Value::Num(2.0));
         }
-        let (back, repaired) = State::from_value(&v, 10_000);
-        assert!(repaired);
-        assert_eq!(back, State::default());
+        let (back, _) = State::from_value(&v, 10_000);
+        assert_eq!(back.visitor, original.visitor);
+        assert_eq!(back.ledger, original.ledger);
+        assert!(back.ledger.opted_out("promo"));
+        assert_eq!(back.consent, original.consent);
+        assert!(back.patterns.is_empty());
+        assert_eq!(back.session, Session::default());
+        assert_eq!(State::stored_version(&v), Some(2.0));
+    }
+
+    #[test]
+    fn an_unknown_version_starts_afresh() {
+        for bad in [Value::Num(0.5), Value::Str("1".into()), Value::Null] {
+            let mut v = sample().to_value();
+            if let Value::Obj(m) = &mut v {
+                m.insert("v", bad);
+            }
+            let (back, repaired) = State::from_value(&v, 10_000);
+            assert!(repaired);
+            assert_eq!(back, State::default());
+        }
     }
 }

@@ -356,7 +356,7 @@ impl Runtime {
                     None => {
                         let result = Err(Suppressed {
                             cap: "missingData".into(),
-                            reason: "the message's data is missing and it says \"skip\"".into(),
+                            reason: "the message cannot be built: data it needs is missing (and it says \"skip\"), or a link or image URL is not allowed".into(),
                             until: None,
                         });
                         let events = ["decision", "suppress"];

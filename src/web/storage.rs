@@ -6,7 +6,7 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::state::State;
+use crate::core::state::{State, STATE_VERSION};
 use crate::core::value::Value;
 
 use crate::core::json;
@@ -65,9 +65,26 @@ impl Store {
         !self.writable()
     }
 
-    fn read_text(&self) -> Option<String> {
+    /// The stored text. Storage that throws on read is not written either (a record we
+    /// cannot read may hold the visitor's choices): memory only, with one warning.
+    fn read_text(&mut self) -> Option<String> {
         let st = self.storage.as_ref()?;
-        st.get_item(&self.key).ok().flatten()
+        match st.get_item(&self.key) {
+            Ok(text) => text,
+            Err(_) => {
+                self.stop_writing(
+                    "localStorage cannot be read; keeping state in memory for this page",
+                );
+                None
+            }
+        }
+    }
+
+    fn stop_writing(&mut self, why: &str) {
+        if !self.failed {
+            self.failed = true;
+            super::runtime::warn(why);
+        }
     }
 
     /// The stored text as a JS string, without copying it into wasm.
@@ -80,8 +97,15 @@ impl Store {
             .filter(|v| !v.is_null())
     }
 
-    fn parse(text: &str, now: u64) -> (State, bool) {
+    /// Parses a stored record. One written by a newer cuekit is read for the visitor's
+    /// choices but never overwritten (this page keeps its changes in memory).
+    fn parse(&mut self, text: &str, now: u64) -> (State, bool) {
         let parsed = json::parse(text).unwrap_or(Value::Null);
+        if State::stored_version(&parsed).is_some_and(|v| v > STATE_VERSION) {
+            self.stop_writing(
+                "the stored record was written by a newer cuekit; it is read, not overwritten (memory only)",
+            );
+        }
         State::from_value(&parsed, now)
     }
 
@@ -90,7 +114,7 @@ impl Store {
         let Some(text) = self.read_text() else {
             return (State::default(), false);
         };
-        let out = Self::parse(&text, now);
+        let out = self.parse(&text, now);
         self.last_js = JsValue::from_str(&text);
         self.last = text;
         out
@@ -103,7 +127,7 @@ impl Store {
             return None;
         }
         let text = js.as_string()?;
-        let (state, _) = Self::parse(&text, now);
+        let (state, _) = self.parse(&text, now);
         self.last = text;
         self.last_js = js;
         Some(state)
@@ -123,7 +147,7 @@ impl Store {
         if text == self.last {
             return None;
         }
-        let (state, _) = Self::parse(&text, now);
+        let (state, _) = self.parse(&text, now);
         self.last_js = JsValue::from_str(&text);
         self.last = text;
         Some(state)
