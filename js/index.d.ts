@@ -118,6 +118,8 @@ export interface Config {
   requireConsent?: boolean;
   beforeConsent?: 'memory' | 'off';
   honorGPC?: boolean;
+  /** track() calls allowed: a burst, then a steady rate (default 50/s, burst 200); false turns it off. */
+  rateLimit?: false | { perSecond?: number; burst?: number };
   webhook?: Webhook & { events?: LifecycleEvent[] };
   dataLayer?: boolean;
   segments?: { name: string; if: Condition }[];
@@ -168,7 +170,13 @@ export interface DecisionEvent {
   /** Whether the caps let it through. */
   shown: boolean;
   suppressed?: { cap: string; reason: string; until: number | null };
+  /** The rule's action as configured (templates unfilled); null for experiment rules. */
   action: Action | null;
+  /** The experiment variant this visitor has for the rule, if any. */
+  variant: string | null;
+  /** The message as rendered (templates filled, the variant's content), when it has one. */
+  message: { format: string; title: string | null; body: string | null; list: string[]; buttons: string[] } | null;
+  /** The evaluation context. Shared by the decisions of one event: treat it as read-only. */
   context: Record<string, unknown>;
 }
 
@@ -194,11 +202,19 @@ export interface Explanation {
   summary: string;
 }
 
+/** A host action: called by a rule's `{type: "host"}` action or a `{do: "host"}` button. */
+export type HostAction = (payload: { rule: string; context: Record<string, unknown> }) => void;
+
 export interface InitOptions {
   /** Where the .wasm file is served from (default: next to the JS). */
   wasmUrl?: string | URL;
   /** Host actions that rules and buttons can call: { openChat({ rule, context }) { … } }. */
-  actions?: Record<string, (payload: { rule: string; context: Record<string, unknown> }) => void>;
+  actions?: Record<string, HostAction>;
+  /**
+   * Lifecycle handlers registered before the start-up page view is evaluated, so they
+   * also hear decisions made during init: { show: fn, decision: [fn, fn] }.
+   */
+  on?: Record<string, ((payload: any) => void) | Array<(payload: any) => void>>;
 }
 
 export interface Cuekit {
@@ -206,7 +222,11 @@ export interface Cuekit {
   identify(attributes: Record<string, unknown>): void;
   pageView(): void;
   explain(ruleId: string): Explanation | null;
-  visitor(): { visitor: Record<string, unknown>; session: Record<string, unknown> } | null;
+  /** The visitor and session, with the names conditions and templates use. */
+  visitor(): {
+    visitor: { id: string; new: boolean; returning: boolean; visits: number; firstSeen: number; daysSinceLastVisit?: number };
+    session: { start: number; duration: number; pageViews: number; activeTime: number; events: number };
+  } | null;
   on(event: 'decision' | 'show' | 'suppress', handler: (d: DecisionEvent) => void): () => void;
   on(event: 'click' | 'dismiss' | 'snooze' | 'optout' | 'optin' | 'convert', handler: (e: OutcomeEvent) => void): () => void;
   off(event: string, handler: (...args: never[]) => void): void;
@@ -221,7 +241,32 @@ export interface Cuekit {
   stats(): { experiment: string; rule: string; variant: string | null; holdout: boolean; exposed: boolean; shows: number; clicks: number; dismissals: number; conversions: number }[];
   segments(): string[];
   storage(): 'storage' | 'memory';
+  /** Registers (or replaces) host actions by name after init; non-functions are ignored. */
+  actions(map: Record<string, HostAction>): void;
   destroy(): void;
+}
+
+/**
+ * The global the script tag (`js/cuekit.script.js`) defines, `window.cuekit` unless
+ * `data-global` names another. It exists at once: calls made before the wasm is ready are
+ * queued (at most 100) and replayed in order; queries (`explain`, `visitor`, `stats`, …)
+ * return empty values until then. If loading fails, one console warning says why and
+ * every call is a no-op that returns an empty value. Nothing throws.
+ */
+export interface CuekitGlobal extends Cuekit {
+  /** Resolves to this same object once cuekit is running or has failed. Never rejects. */
+  readonly ready: Promise<CuekitGlobal>;
+  /** "loading" until settled, then "ready", or "failed" (every call is a no-op). */
+  readonly status: 'loading' | 'ready' | 'failed';
+  /** Why loading failed (the text of the console warning), else null. */
+  error: string | null;
+}
+
+declare global {
+  interface Window {
+    /** Defined by the cuekit script tag (see CuekitGlobal). */
+    cuekit?: CuekitGlobal;
+  }
 }
 
 export function init(config: Config, options?: InitOptions): Promise<Cuekit>;

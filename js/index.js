@@ -2,11 +2,105 @@
 import wasmInit, { createWith, validate as wasmValidate, analyze as wasmAnalyze } from '../pkg/cuekit.js';
 
 let loading = null;
-let current = null;
+
+// The running instance is kept on the global object (under a registered symbol), so that
+// two copies of this module on one page (a bundled copy and the script tag's, or two
+// bundles) still share one instance instead of doubling every listener and prompt.
+const RUNNING = Symbol.for('cuekit.running');
+// Marks cuekit objects (instances, and the script tag's global) so they can be recognised.
+const MARK = Symbol.for('cuekit.api');
+
+function running() {
+  const c = globalThis[RUNNING];
+  return c && typeof c.track === 'function' ? c : null;
+}
+
+function setRunning(c) {
+  try {
+    Object.defineProperty(globalThis, RUNNING, { value: c, configurable: true, writable: true, enumerable: false });
+  } catch { /* a frozen global: each copy of the module then runs on its own */ }
+}
+
+const hasOwn = (o, k) => o !== null && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k);
+
+/** An option the host set itself (never one inherited from a polluted Object.prototype). */
+function option(options, key) {
+  return hasOwn(options, key) ? options[key] : undefined;
+}
+
+/**
+ * The host actions as cuekit looks them up by name: those registered with ck.actions(),
+ * then the host's object (its own properties and its class's methods, read live), but
+ * never anything inherited from Object.prototype.
+ */
+function actionLookup(registry, host) {
+  return new Proxy(registry, {
+    get(target, key) {
+      if (typeof key !== 'string') return undefined;
+      if (hasOwn(target, key)) return target[key];
+      for (let o = host; o && o !== Object.prototype && o !== Function.prototype; o = Object.getPrototypeOf(o)) {
+        if (Object.prototype.hasOwnProperty.call(o, key)) return o[key];
+      }
+      return undefined;
+    },
+  });
+}
+
+function message(err) {
+  const text = err && typeof err.message === 'string' ? err.message : String(err);
+  return text.replace(/^cuekit: /, '');
+}
+
+/** True when the bytes start with the WebAssembly magic number "\0asm". */
+function isWasm(bytes) {
+  const b = new Uint8Array(bytes, 0, Math.min(4, bytes.byteLength));
+  return b.length === 4 && b[0] === 0x00 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d;
+}
+
+// Fetches the .wasm and checks it before handing it to wasm-bindgen, so that a 404 or an
+// HTML page served in its place fails with one clear error (and not a console warning
+// from wasm-bindgen's MIME fallback followed by a CompileError).
+async function fetchWasm(url) {
+  const shown = String(url);
+  let res;
+  try {
+    res = await fetch(url, { credentials: 'same-origin' });
+  } catch (err) {
+    throw new Error(`cuekit: could not fetch the WebAssembly file ${shown}: ${message(err)}`);
+  }
+  if (!res.ok) {
+    throw new Error(`cuekit: could not load the WebAssembly file ${shown}: HTTP ${res.status}`);
+  }
+  const type = (res.headers.get('Content-Type') || '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/wasm') return res; // compiled while it downloads
+  const bytes = await res.arrayBuffer();
+  if (!isWasm(bytes)) {
+    throw new Error(`cuekit: ${shown} is not a WebAssembly file (it was served as ${type || 'an unknown type'}); check the wasm URL`);
+  }
+  return bytes;
+}
+
+async function loadOnce(wasmUrl) {
+  if (typeof WebAssembly !== 'object' || WebAssembly === null || typeof WebAssembly.instantiate !== 'function') {
+    throw new Error('cuekit: WebAssembly is not available in this browser (or is disabled)');
+  }
+  let source = wasmUrl;
+  if (source === undefined || source === null || source === '') source = new URL('../pkg/cuekit_bg.wasm', import.meta.url);
+  if (typeof source === 'string' || source instanceof URL) source = await fetchWasm(source);
+  try {
+    await wasmInit({ module_or_path: source });
+  } catch (err) {
+    const text = message(err);
+    if (/unsafe-eval|Content Security Policy/i.test(text)) {
+      throw new Error(`cuekit: the page's Content-Security-Policy does not allow WebAssembly (add 'wasm-unsafe-eval' to script-src): ${text}`);
+    }
+    throw new Error(`cuekit: could not start the WebAssembly module: ${text}`);
+  }
+}
 
 function load(wasmUrl) {
   if (!loading) {
-    loading = wasmInit(wasmUrl ? { module_or_path: wasmUrl } : undefined).catch((err) => {
+    loading = loadOnce(wasmUrl).catch((err) => {
       loading = null;
       throw err;
     });
@@ -16,8 +110,22 @@ function load(wasmUrl) {
 
 class Cuekit {
   #core;
-  constructor(core) {
+  #actions;
+  constructor(core, actions) {
     this.#core = core;
+    this.#actions = actions;
+  }
+  /**
+   * Registers (or replaces) host actions by name, after init: actions({ openChat(payload) {…} }).
+   * Non-function values are ignored with a warning.
+   */
+  actions(map) {
+    if (!this.#core || !map || typeof map !== 'object') return;
+    for (const name of Object.keys(map)) {
+      // defineProperty: also shadows a read-only property of a frozen init() actions object.
+      if (typeof map[name] === 'function') Object.defineProperty(this.#actions, name, { value: map[name], writable: true, configurable: true, enumerable: true });
+      else console.warn(`[cuekit] actions(): "${name}" is not a function; ignored`);
+    }
   }
   /** Records a host event, e.g. track('add_to_cart', { sku: 'mug-1', price: 24 }). */
   track(name, props) {
@@ -96,7 +204,7 @@ class Cuekit {
   destroy() {
     const core = this.#core;
     this.#core = null;
-    if (current === this) current = null;
+    if (globalThis[RUNNING] === this) setRunning(undefined);
     if (core) {
       core.destroy();
       core.free();
@@ -104,24 +212,35 @@ class Cuekit {
   }
 }
 
+Object.defineProperty(Cuekit.prototype, MARK, { value: 'instance' });
+
 /**
  * Starts cuekit with a config. Resolves to the instance; rejects with an Error listing
  * every config problem by path. A second call while an instance is running warns and
  * resolves to the running instance.
  */
 export async function init(config, options = {}) {
-  await load(options.wasmUrl);
-  if (current) {
+  // Checked before and after loading: a second init() never loads the wasm again.
+  if (!running()) await load(option(options, 'wasmUrl'));
+  const existing = running();
+  if (existing) {
     console.warn('[cuekit] init() called again; returning the running instance');
-    return current;
+    return existing;
   }
-  current = new Cuekit(createWith(config, { actions: options.actions }));
-  return current;
+  // Host actions are looked up by name when a rule calls one: those given here (read
+  // live from the host's object) and those registered later with ck.actions().
+  const host = option(options, 'actions');
+  const registry = Object.create(null);
+  const actions = actionLookup(registry, host && typeof host === 'object' ? host : null);
+  const on = option(options, 'on');
+  const ck = new Cuekit(createWith(config, { actions, on: on && typeof on === 'object' ? on : undefined }), registry);
+  setRunning(ck);
+  return ck;
 }
 
 /** Checks a config without starting anything: [] when valid, else [{ path, message }]. */
 export async function validate(config, options = {}) {
-  await load(options.wasmUrl);
+  await load(option(options, 'wasmUrl'));
   return wasmValidate(config);
 }
 
@@ -131,6 +250,6 @@ export async function validate(config, options = {}) {
  * chi-square tests across variants, and tooSmall when the sample is too small to conclude.
  */
 export async function analyze(counts, options = {}) {
-  await load(options.wasmUrl);
+  await load(option(options, 'wasmUrl'));
   return wasmAnalyze(counts);
 }

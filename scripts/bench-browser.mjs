@@ -1,36 +1,68 @@
 #!/usr/bin/env node
-// Browser benchmark: cuekit's cost on the page's main thread, in Debian's headless Chromium.
+// Browser benchmarks, in Debian's headless Chromium, printed as tables:
 //
-//   node scripts/bench-browser.mjs            10 s of 120 Hz scrolling, 10 s of 50 clicks/s
-//   node scripts/bench-browser.mjs --quick    2 s of each
+//   rules    rule evaluation side by side: the same generated 50 and 500 rules in cuekit
+//            and in json-rules-engine, same page, same 1,000 events (www/bench-rules.js);
+//            aborts (exit 1) when the two fire different rules on any event
+//   main     main-thread cost on a shop page: 120 Hz scrolling, 50 clicks/s (www/bench.js)
+//   flood    100,000 mixed inputs through the real listeners and the public API: cost per
+//            input, wasm memory before/after, long tasks (www/bench.js `flood`)
+//   startup  script start → ready over fresh page loads, 100-rule config (www/bench-startup.js)
+//   pixels   track() → modal in the DOM and → next frame (www/e2e.html?config=pixels)
+//   size     what a page loads, next to peers' bundles (scripts/bench-size.mjs)
 //
-// Needs the release package (`npm run build` → pkg/); builds nothing itself. Drives
-// www/bench.html (see www/bench.js for what is timed and how). Each scenario runs with
+//   node scripts/bench-browser.mjs                    everything
+//   node scripts/bench-browser.mjs --quick            shorter runs (fewer rounds, 2 s, 20,000 inputs, 5 loads)
+//   node scripts/bench-browser.mjs --only=rules,size  some sections
+//
+// Needs the release package (`npm run build` → pkg/); builds nothing itself (json-rules-
+// engine is bundled with esbuild into target/bench/). In `main`, each scenario runs with
 // cuekit, then again on the same page after `ck.destroy()` as the baseline; the SDK time
 // is the difference. Timing never fails the run (machines are noisy): the exit code is
-// non-zero only when the page or the driver errors.
-import { existsSync } from 'node:fs';
+// non-zero only when the page or the driver errors, or the rule engines disagree.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, REPO_ROOT } from './serve.mjs';
+import { esbuildBundle, JRE_ENTRY, sizeTable, formatSizeTable } from './bench-size.mjs';
 
 const TARGET_US = 50; // main-thread time per input event
 const TARGET_LONG_TASKS = 0;
 
+const SECTIONS = ['rules', 'main', 'flood', 'startup', 'pixels', 'size'];
 const args = process.argv.slice(2);
+let only = new Set(SECTIONS);
 for (const a of args) {
-  if (a !== '--quick') {
-    console.error(`[bench-browser] unknown argument "${a}" (usage: node scripts/bench-browser.mjs [--quick])`);
+  if (a.startsWith('--only=')) {
+    only = new Set(a.slice(7).split(',').filter(Boolean));
+    const bad = [...only].filter((x) => !SECTIONS.includes(x));
+    if (bad.length) {
+      console.error(`[bench-browser] unknown section(s) ${bad.join(', ')} (sections: ${SECTIONS.join(', ')})`);
+      process.exit(2);
+    }
+  } else if (a !== '--quick') {
+    console.error(`[bench-browser] unknown argument "${a}" (usage: node scripts/bench-browser.mjs [--quick] [--only=${SECTIONS.join(',')}])`);
     process.exit(2);
   }
 }
+const want = (x) => only.has(x);
 const quick = args.includes('--quick');
 const SECONDS = quick ? 2 : 10;
 const SCROLL_HZ = 120;
 const CLICKS_PER_S = 50;
 const WARMUP_S = quick ? 0.5 : 1;
-const WATCHDOG_S = 4 * (SECONDS + WARMUP_S) + 120;
+const WATCHDOG_S = 4 * (SECONDS + WARMUP_S) + 1200;
+const FLOOD_N = quick ? 20000 : 100000;
+const FLOOD_WARMUP_N = quick ? 5000 : 10000;
+const STARTUP_LOADS = quick ? 5 : 15;
+const TARGET_STARTUP_AFTER_WASM_MS = 10;
+const TARGET_RULES_RATIO = 100;
+const TARGET_RULES_50_US = 5;
+// Per rule count: rounds over the 1,000-event stream (cuekit, json-rules-engine).
+const RULE_RUNS = quick
+  ? [{ rules: 50, rounds: 5, jreRounds: 1 }]
+  : [{ rules: 50, rounds: 20, jreRounds: 3 }, { rules: 500, rounds: 5, jreRounds: 1 }];
 
 const wasmPath = join(REPO_ROOT, 'pkg', 'cuekit_bg.wasm');
 if (!existsSync(wasmPath)) {
@@ -110,6 +142,69 @@ function details(name, r) {
     + `    decisions by rule: ${rules}`;
 }
 
+
+function mdTable(head, body, leftCols = 1) {
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => (i < leftCols ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ')} |`;
+  return [line(head), `|${w.map((n, i) => (i < leftCols ? ':' + '-'.repeat(n + 1) : '-'.repeat(n + 1) + ':')).join('|')}|`,
+    ...body.map(line)].join('\n');
+}
+const us = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(1)) : 'n/a');
+
+function rulesTable(rows) {
+  const head = ['rules', 'engine', 'median µs/event', 'p99', 'quiet median', 'firing median', 'throughput µs/event',
+    'events/s', 'json-rules-engine ÷ cuekit (median)', 'fired /1k events'];
+  const body = [];
+  const notes = [];
+  for (const r of rows) {
+    const ck = r.cuekit;
+    const jr = r.jsonRulesEngine;
+    const ratio = jr.medianUs / ck.medianUs;
+    const ckName = `cuekit (${r.memoryOnly ? 'memory' : 'localStorage'})`;
+    body.push([String(r.nRules), ckName, us(ck.medianUs), us(ck.p99Us), us(ck.quietMedianUs), us(ck.firingMedianUs),
+      us(ck.throughputUs), Math.round(ck.eventsPerS).toLocaleString('en-US'), `${ratio.toFixed(0)}×`, String(r.firedPer1000)]);
+    if (!r.memoryOnly || !rows.some((x) => x.nRules === r.nRules && !x.memoryOnly && x !== r)) {
+      body.push([String(r.nRules), 'json-rules-engine', us(jr.medianUs), us(jr.p99Us), us(jr.quietMedianUs), us(jr.firingMedianUs),
+        us(jr.throughputUs), Math.round(jr.eventsPerS).toLocaleString('en-US'), '', String(r.firedPer1000)]);
+    }
+    notes.push(`  ${r.nRules} rules, ${ckName}: ≥ ${TARGET_RULES_RATIO}× faster at the median: ${ratio >= TARGET_RULES_RATIO ? 'met' : 'MISSED'} (${ratio.toFixed(0)}×)`
+      + (r.nRules === 50 ? `; < ${TARGET_RULES_50_US} µs/event at 50 rules: ${ck.medianUs < TARGET_RULES_50_US ? 'met' : 'MISSED'} (median ${us(ck.medianUs)} µs)` : '')
+      + `; rounds ${r.rounds.cuekit} (cuekit) / ${r.rounds.jsonRulesEngine} (json-rules-engine)`);
+  }
+  return `${mdTable(head, body, 2)}\n${notes.join('\n')}`;
+}
+
+function floodTable(run, base) {
+  const head = ['input kind', 'inputs', 'µs/input with cuekit', 'after destroy()', 'SDK µs/input'];
+  const body = Object.entries(run.byKind).map(([k, v]) => {
+    const b = base.byKind[k];
+    const w = (v.ms / v.n) * 1000;
+    const o = b ? (b.ms / b.n) * 1000 : NaN;
+    return [k, v.n.toLocaleString('en-US'), us(w), us(o), us(w - o)];
+  });
+  const all = ((run.syncMs / run.events) * 1000);
+  const allBase = ((base.syncMs / base.events) * 1000);
+  body.push(['all (synchronous)', run.events.toLocaleString('en-US'), us(all), us(allBase), us(all - allBase)]);
+  return mdTable(head, body);
+}
+
+function startupTable(loads) {
+  const phase = (f) => loads.map(f).filter(Number.isFinite);
+  const rows = [
+    ['script start → ready (total)', phase((l) => l.ready - l.scriptStart)],
+    ['script start → npm entry imported', phase((l) => l.imported - l.scriptStart)],
+    ['wasm request → last wasm byte', phase((l) => l.wasmArrived - l.wasmRequested)],
+    [`last wasm byte → ready (target < ${TARGET_STARTUP_AFTER_WASM_MS} ms)`, phase((l) => l.ready - l.wasmArrived)],
+    ['last wasm byte → instantiated (compile tail + instantiate)', phase((l) => l.instantiated - l.wasmArrived)],
+    ['instantiated → ready (validate + compile 100 rules + listeners)', phase((l) => l.ready - l.instantiated)],
+  ];
+  const ms = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+  const body = rows.map(([name, v]) => [name, ms(median(v)), ms(Math.min(...v)), ms(Math.max(...v))]);
+  const after = median(phase((l) => l.ready - l.wasmArrived));
+  return `${mdTable(['phase', 'median ms', 'min', 'max'], body)}\n`
+    + `  after the wasm bytes arrive: ${ms(after)} ms; target < ${TARGET_STARTUP_AFTER_WASM_MS} ms: ${after < TARGET_STARTUP_AFTER_WASM_MS ? 'met' : 'MISSED'}`;
+}
+
 // ---- run ------------------------------------------------------------------------------------
 let server;
 let browser;
@@ -149,80 +244,191 @@ try {
       },
     });
   });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`);
-  });
-  page.on('crash', () => pageErrors.push('the page crashed'));
-
-  await page.goto(`${base}/www/bench.html`);
-  await page.evaluate(() => window.bench.ready);
-  if (pageErrors.length) throw new Error('the bench page failed to start');
-  const info = await page.evaluate(() => window.bench.info());
   const version = browser.version();
-
   const load0 = loadavg();
-  console.log(`[bench-browser] Chromium ${version} headless; ${cpus().length} CPUs; load average ${load0.map((x) => x.toFixed(2)).join(' ')}`);
-  console.log(`[bench-browser] ${info.rules} rules; page ${info.viewport.join('×')}, ${info.scrollHeight} px tall; `
-    + `crossOriginIsolated ${info.crossOriginIsolated}, performance.now() step ${info.timerResolutionUs} µs; `
-    + `${SECONDS} s per scenario${quick ? ' (--quick)' : ''}, then the same after ck.destroy() as baseline`);
+  console.log(`[bench-browser] Chromium ${version} headless; ${cpus().length} CPUs; load average ${load0.map((x) => x.toFixed(2)).join(' ')}`
+    + `; sections: ${[...only].join(', ')}${quick ? ' (--quick)' : ''}`);
+  const newPage = async (ctx = context) => {
+    const pg = await ctx.newPage();
+    pg.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+    pg.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`);
+    });
+    pg.on('crash', () => pageErrors.push('the page crashed'));
+    return pg;
+  };
+  const results = {};
 
-  const ev = (fn, ...a) => page.evaluate(fn, a);
-  // Warm up both code paths (JIT, wasm tier-up, caches), then measure with cuekit.
-  await ev(([s]) => window.bench.runScroll(s, 120), WARMUP_S);
-  await ev(([s]) => window.bench.runClicks(s, 50), WARMUP_S);
-  const mem0 = await ev(() => window.bench.memory());
-  const scroll = await ev(([s, hz]) => window.bench.runScroll(s, hz), SECONDS, SCROLL_HZ);
-  const clicks = await ev(([s, n]) => window.bench.runClicks(s, n), SECONDS, CLICKS_PER_S);
-  const mem1 = await ev(() => window.bench.memory());
-  // Baseline: same page, same elements, cuekit removed.
-  await ev(() => window.bench.destroy());
-  await ev(([s]) => window.bench.runScroll(s, 120), WARMUP_S);
-  await ev(([s]) => window.bench.runClicks(s, 50), WARMUP_S);
-  const scrollBase = await ev(([s, hz]) => window.bench.runScroll(s, hz), SECONDS, SCROLL_HZ);
-  const clicksBase = await ev(([s, n]) => window.bench.runClicks(s, n), SECONDS, CLICKS_PER_S);
-
-  const rows = [
-    [`scroll ${SCROLL_HZ} Hz, ${SECONDS} s`, analyse(scroll, scrollBase)],
-    [`clicks ${CLICKS_PER_S}/s, ${SECONDS} s`, analyse(clicks, clicksBase)],
-  ];
-  console.log('');
-  console.log(table(rows));
-  console.log('');
-  for (const [name, r] of rows) console.log(details(name, r));
-  console.log(`  memory (after GC) before → after the measured runs: JS heap ${mb(mem0.jsHeapUsed)} → ${mb(mem1.jsHeapUsed)}; `
-    + `wasm linear memory ${mb(mem0.wasmBytes)} → ${mb(mem1.wasmBytes)}`);
-  const load1 = loadavg();
-  console.log(`  load average after: ${load1.map((x) => x.toFixed(2)).join(' ')}`);
-  console.log(`  SDK µs/event = own listener dispatch + share of the frame/observer/timer work that input caused,`
-    + ` minus the baseline; the scroll listener is timed on one synthetic scroll event per step.`);
-  // Signal to pixels: from track() to the modal in the DOM (synchronous), and to the
-  // next animation frame (the frame it is painted in).
-  const pix = await context.newPage();
-  await pix.goto(`${base}/www/e2e.html?config=pixels`);
-  await pix.waitForSelector('#status:text("ready")', { timeout: 15000 });
-  const px = await pix.evaluate(async (n) => {
-    const inDom = [];
-    const toFrame = [];
-    const present = () => document.querySelector('[data-cuekit-root]')?.shadowRoot?.querySelector('[role=dialog]');
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      window.ck.track('go');
-      const t1 = performance.now();
-      if (!present()) throw new Error('the modal was not in the DOM synchronously');
-      await new Promise((r) => requestAnimationFrame(r));
-      toFrame.push(performance.now() - t0);
-      inDom.push(t1 - t0);
-      window.ck.dismiss('pixels');
-      await new Promise((r) => setTimeout(r, 5));
+  // ---- rules: cuekit vs json-rules-engine ------------------------------------------------
+  if (want('rules')) {
+    mkdirSync(join(REPO_ROOT, 'target', 'bench'), { recursive: true });
+    writeFileSync(join(REPO_ROOT, 'target', 'bench', 'json-rules-engine.js'), await esbuildBundle(JRE_ENTRY));
+    const rp = await newPage();
+    await rp.goto(`${base}/www/bench-rules.html`);
+    await rp.waitForSelector('#status:text("ready")', { timeout: 15000 });
+    const iso = await rp.evaluate(() => window.crossOriginIsolated);
+    const rows = [];
+    for (const run of RULE_RUNS) {
+      for (const memoryOnly of run.rules === 50 ? [false, true] : [false]) {
+        const r = await rp.evaluate((o) => window.benchRules.run(o.rules, o), { ...run, memoryOnly });
+        if (r.mismatch) {
+          throw new Error(`cuekit and json-rules-engine fired different rules (${run.rules} rules, event ${r.mismatch.event} "${r.mismatch.name}"): `
+            + `cuekit [${r.mismatch.cuekit}] vs json-rules-engine [${r.mismatch.jsonRulesEngine}]`);
+        }
+        rows.push(r);
+      }
     }
-    const med = (a) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)];
-    return { n, inDom: med(inDom), toFrame: med(toFrame), maxInDom: Math.max(...inDom) };
-  }, quick ? 20 : 100);
-  console.log(`  signal to pixels (${px.n} modals): track() → modal in the DOM median ${(px.inDom * 1000).toFixed(0)} µs`
-    + ` (max ${(px.maxInDom * 1000).toFixed(0)} µs), → next animation frame median ${px.toFrame.toFixed(1)} ms;`
-    + ` target: within one frame (16 ms): ${px.inDom < 16 ? 'met' : 'MISSED'}`);
+    await rp.close();
+    results.rules = rows;
+    console.log('');
+    console.log(`## Rule evaluation, side by side (1,000 events; fired rule sets equal on every event: yes; crossOriginIsolated ${iso})`);
+    console.log('');
+    console.log(rulesTable(rows));
+    console.log('');
+    console.log('  quiet = events on which no rule fires (evaluation only); firing = events that fire at least one rule.');
+    console.log('  cuekit: ck.track(name, props) per event, ck.identify() every 50 (not timed), actions "none", no caps;');
+    console.log('  "memory" = requireConsent: true before consent (no localStorage). json-rules-engine: await engine.run(facts).');
+    console.log('  per-event time = mean of each event over the rounds (5 µs clock); throughput = a whole pass / 1,000.');
+  }
+
+  // ---- main: scroll and clicks ---------------------------------------------------------------
+  if (want('main')) {
+    const page = await newPage();
+    await page.goto(`${base}/www/bench.html`);
+    await page.evaluate(() => window.bench.ready);
+    if (pageErrors.length) throw new Error('the bench page failed to start');
+    const info = await page.evaluate(() => window.bench.info());
+    console.log('');
+    console.log(`## Main thread on a shop page: ${info.rules} rules; page ${info.viewport.join('×')}, ${info.scrollHeight} px tall; `
+      + `crossOriginIsolated ${info.crossOriginIsolated}, performance.now() step ${info.timerResolutionUs} µs; `
+      + `${SECONDS} s per scenario, then the same after ck.destroy() as baseline`);
+    const ev = (fn, ...a) => page.evaluate(fn, a);
+    // Warm up both code paths (JIT, wasm tier-up, caches), then measure with cuekit.
+    await ev(([sec]) => window.bench.runScroll(sec, 120), WARMUP_S);
+    await ev(([sec]) => window.bench.runClicks(sec, 50), WARMUP_S);
+    const mem0 = await ev(() => window.bench.memory());
+    const scroll = await ev(([sec, hz]) => window.bench.runScroll(sec, hz), SECONDS, SCROLL_HZ);
+    const clicks = await ev(([sec, n]) => window.bench.runClicks(sec, n), SECONDS, CLICKS_PER_S);
+    const mem1 = await ev(() => window.bench.memory());
+    // Baseline: same page, same elements, cuekit removed.
+    await ev(() => window.bench.destroy());
+    await ev(([sec]) => window.bench.runScroll(sec, 120), WARMUP_S);
+    await ev(([sec]) => window.bench.runClicks(sec, 50), WARMUP_S);
+    const scrollBase = await ev(([sec, hz]) => window.bench.runScroll(sec, hz), SECONDS, SCROLL_HZ);
+    const clicksBase = await ev(([sec, n]) => window.bench.runClicks(sec, n), SECONDS, CLICKS_PER_S);
+    await page.close();
+
+    const rows = [
+      [`scroll ${SCROLL_HZ} Hz, ${SECONDS} s`, analyse(scroll, scrollBase)],
+      [`clicks ${CLICKS_PER_S}/s, ${SECONDS} s`, analyse(clicks, clicksBase)],
+    ];
+    results.main = rows;
+    console.log('');
+    console.log(table(rows));
+    console.log('');
+    for (const [name, r] of rows) console.log(details(name, r));
+    console.log(`  memory (after GC) before → after the measured runs: JS heap ${mb(mem0.jsHeapUsed)} → ${mb(mem1.jsHeapUsed)}; `
+      + `wasm linear memory ${mb(mem0.wasmBytes)} → ${mb(mem1.wasmBytes)}`);
+    console.log(`  SDK µs/event = own listener dispatch + share of the frame/observer/timer work that input caused,`
+      + ` minus the baseline; the scroll listener is timed on one synthetic scroll event per step.`);
+  }
+
+  // ---- flood ----------------------------------------------------------------------------------
+  if (want('flood')) {
+    const fp = await newPage();
+    await fp.goto(`${base}/www/bench.html`);
+    await fp.evaluate(() => window.bench.ready);
+    const ev = (fn, ...a) => fp.evaluate(fn, a);
+    await ev(([n]) => window.bench.flood(n), FLOOD_WARMUP_N);
+    const m0 = await ev(() => window.bench.memory());
+    const run = await ev(([n]) => window.bench.flood(n), FLOOD_N);
+    const m1 = await ev(() => window.bench.memory());
+    await ev(() => window.bench.destroy());
+    await ev(([n]) => window.bench.flood(n), FLOOD_WARMUP_N);
+    const base0 = await ev(([n]) => window.bench.flood(n), FLOOD_N);
+    await fp.close();
+    results.flood = { run, base: base0, m0, m1 };
+    console.log('');
+    console.log(`## Flood: ${FLOOD_N.toLocaleString('en-US')} mixed inputs through the real listeners and the public API (after a ${FLOOD_WARMUP_N.toLocaleString('en-US')}-input warm-up), in tasks of ${run.chunk}`);
+    console.log('');
+    console.log(floodTable(run, base0));
+    console.log('');
+    const sdkUs = ((run.syncMs - base0.syncMs + run.asyncMs - base0.asyncMs) / run.events) * 1000;
+    const flat = m1.wasmBytes <= m0.wasmBytes;
+    console.log(`  SDK cost per input (all kinds, minus the same flood after destroy()): ${f1(sdkUs)} µs; wall ${f1(run.wallMs / 1000)} s; `
+      + `${run.decisions} decisions; frames/observers/timers ${f1(run.asyncMs)} ms`);
+    console.log(`  wasm memory ${mb(m0.wasmBytes)} → ${mb(m1.wasmBytes)} (${flat ? 'flat: met' : 'GREW: MISSED'}); JS heap after GC ${mb(m0.jsHeapUsed)} → ${mb(m1.jsHeapUsed)}`);
+    console.log(`  long tasks (> 50 ms; target 0): ${run.longTasks} ${run.longTasks === 0 ? 'met' : `MISSED (${run.longTaskMs.slice(0, 20).join(', ')}${run.longTaskMs.length > 20 ? ', …' : ''} ms)`}`
+      + `; baseline ${base0.longTasks}; slowest task of ${run.chunk} inputs ${f1(run.maxChunkMs)} ms`);
+  }
+
+  // ---- start-up ---------------------------------------------------------------------------------
+  if (want('startup')) {
+    // A fresh context per load (no module cache, no wasm code cache: the server sends
+    // no-store), and no request routing (it would add to every fetch).
+    const loads = [];
+    for (let i = 0; i < STARTUP_LOADS; i++) {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const sp = await newPage(ctx);
+      await sp.goto(`${base}/www/bench-startup.html`);
+      loads.push(await sp.evaluate(() => window.startup));
+      await ctx.close();
+    }
+    results.startup = loads;
+    console.log('');
+    console.log(`## Start-up: ${STARTUP_LOADS} fresh page loads, config of ${loads[0].rules} rules (every trigger kind), served from localhost`);
+    console.log('');
+    console.log(startupTable(loads));
+  }
+
+  // ---- signal to pixels -----------------------------------------------------------------------
+  if (want('pixels')) {
+    // From track() to the modal in the DOM (synchronous), and to the next animation frame
+    // (the frame it is painted in).
+    const pix = await newPage();
+    await pix.goto(`${base}/www/e2e.html?config=pixels`);
+    await pix.waitForSelector('#status:text("ready")', { timeout: 15000 });
+    const px = await pix.evaluate(async (n) => {
+      const inDom = [];
+      const toFrame = [];
+      const present = () => document.querySelector('[data-cuekit-root]')?.shadowRoot?.querySelector('[role=dialog]');
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        window.ck.track('go');
+        const t1 = performance.now();
+        if (!present()) throw new Error('the modal was not in the DOM synchronously');
+        await new Promise((r) => requestAnimationFrame(r));
+        toFrame.push(performance.now() - t0);
+        inDom.push(t1 - t0);
+        window.ck.dismiss('pixels');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const med = (a) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)];
+      return { n, inDom: med(inDom), toFrame: med(toFrame), maxInDom: Math.max(...inDom) };
+    }, quick ? 20 : 100);
+    console.log('');
+    console.log('## Signal to pixels');
+    console.log('');
+    console.log(`  signal to pixels (${px.n} modals): track() → modal in the DOM median ${(px.inDom * 1000).toFixed(0)} µs`
+      + ` (max ${(px.maxInDom * 1000).toFixed(0)} µs), → next animation frame median ${px.toFrame.toFixed(1)} ms;`
+      + ` target: within one frame (16 ms): ${px.inDom < 16 ? 'met' : 'MISSED'}`);
+    results.pixels = px;
+  }
+
+  // ---- size -------------------------------------------------------------------------------------
+  if (want('size')) {
+    const t = await sizeTable();
+    results.size = t;
+    console.log('');
+    console.log('## Size: what a page loads (each file compressed on its own, node:zlib)');
+    console.log('');
+    console.log(formatSizeTable(t));
+  }
+
+  const load1 = loadavg();
+  console.log('');
+  console.log(`[bench-browser] load average after: ${load1.map((x) => x.toFixed(2)).join(' ')}`);
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ version, quick, results }, null, 2));
   if (pageErrors.length) throw new Error('the page reported errors');
 } catch (err) {
   exitCode = 1;

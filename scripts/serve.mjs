@@ -72,7 +72,28 @@ export function resolveRequestPath(root, url) {
   return isInside(root, file) ? file : null;
 }
 
+// The demo shop's webhook sink: POST /demo-webhook logs one line and answers 204.
+function demoWebhook(req, res) {
+  let size = 0;
+  const chunks = [];
+  req.on('data', (c) => {
+    size += c.length;
+    if (size <= 65536) chunks.push(c);
+  });
+  req.on('end', () => {
+    let line = Buffer.concat(chunks).toString('utf8');
+    try {
+      const body = JSON.parse(line);
+      line = `${body.event ?? '?'} ${JSON.stringify(body.properties ?? {})}`;
+    } catch { /* not JSON: log it as it came */ }
+    if (!process.env.SERVE_QUIET) console.log(`[serve] demo webhook: ${line.slice(0, 500)}`);
+    res.writeHead(204, { 'Cache-Control': 'no-store' });
+    res.end();
+  });
+}
+
 async function handle(root, req, res) {
+  if (req.method === 'POST' && (req.url ?? '').split('?')[0] === '/demo-webhook') return demoWebhook(req, res);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     return send(res, 405, 'Method Not Allowed');
@@ -98,12 +119,19 @@ async function handle(root, req, res) {
     return send(res, 404, 'Not Found');
   }
   if (!info.isFile()) return send(res, 404, 'Not Found');
-  res.writeHead(200, {
+  const headers = {
     'Content-Type': MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
     'Content-Length': info.size,
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
-  });
+  };
+  // Benchmark pages are cross-origin isolated: performance.now() then has a 5 µs step
+  // instead of 100 µs, fine enough to time one event.
+  if (/^\/www\/bench[^/]*\.html$/.test(new URL(req.url ?? '/', 'http://localhost').pathname)) {
+    headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+    headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+  }
+  res.writeHead(200, headers);
   if (req.method === 'HEAD') return res.end();
   const stream = createReadStream(file);
   stream.on('error', () => res.destroy());

@@ -1,30 +1,61 @@
 #!/usr/bin/env node
-// Size report of what ships: raw, gzip -9 and brotli (quality 11) bytes per file and total.
+// Size report of what ships: raw, gzip -9 and brotli (quality 11) bytes per file and per
+// entry point (what one page loads).
 //
 //   node scripts/size.mjs           print the table
-//   node scripts/size.mjs --check   also fail (exit 1) when the gzip total exceeds
+//   node scripts/size.mjs --check   also fail (exit 1) when an entry's gzip total exceeds
 //                                   size-budget.json's "gzipBytes"
 //   node scripts/size.mjs --json    print the numbers as JSON instead of a table
-import { readFileSync, readdirSync, existsSync, realpathSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+//
+// Entry points (ENTRIES below; add one line per new way of loading cuekit):
+//   npm     js/index.js → pkg/cuekit.js → pkg/cuekit_bg.wasm (+ pkg/snippets/**.js)
+//   script  js/cuekit.script.js, plus pkg/cuekit_bg.wasm when the script fetches it
+//           (the file names "cuekit_bg.wasm"); counted only when the file exists.
+import { readFileSync, readdirSync, existsSync, realpathSync, statSync } from 'node:fs';
+import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = new Set(process.argv.slice(2));
-const check = args.has('--check');
-const asJson = args.has('--json');
 
-/** The shipped files, relative to the repository root. */
-export function shippedFiles(base = root) {
-  const files = ['pkg/cuekit_bg.wasm', 'pkg/cuekit.js'];
-  const jsDir = join(base, 'js');
-  if (existsSync(jsDir)) {
-    for (const name of readdirSync(jsDir).sort()) {
-      if (/\.(m?js)$/.test(name)) files.push(`js/${name}`);
-    }
+function filesUnder(base, dir, re) {
+  const abs = join(base, dir);
+  if (!existsSync(abs)) return [];
+  const out = [];
+  for (const name of readdirSync(abs).sort()) {
+    const p = join(abs, name);
+    if (statSync(p).isDirectory()) out.push(...filesUnder(base, relative(base, p), re));
+    else if (re.test(name)) out.push(relative(base, p).split('\\').join('/'));
   }
-  return files;
+  return out;
+}
+
+/** What a page loads, per entry point: `{name, files, optional}`. */
+export const ENTRIES = [
+  {
+    name: 'npm (import "cuekit")',
+    files: (base) => ['js/index.js', 'pkg/cuekit.js', 'pkg/cuekit_bg.wasm', ...filesUnder(base, 'pkg/snippets', /\.m?js$/)],
+  },
+  {
+    name: 'script tag (js/cuekit.script.js)',
+    optional: 'js/cuekit.script.js',
+    files: (base) => {
+      const script = 'js/cuekit.script.js';
+      const text = readFileSync(join(base, script), 'utf8');
+      return text.includes('cuekit_bg.wasm') ? [script, 'pkg/cuekit_bg.wasm'] : [script];
+    },
+  },
+];
+
+/** The entries that exist now, with their file lists. */
+export function entries(base = root) {
+  return ENTRIES.filter((e) => !e.optional || existsSync(join(base, e.optional)))
+    .map((e) => ({ name: e.name, files: e.files(base) }));
+}
+
+/** Every shipped file (union of the entries), relative to the repository root. */
+export function shippedFiles(base = root) {
+  return [...new Set(entries(base).flatMap((e) => e.files))];
 }
 
 export function measure(buf) {
@@ -40,37 +71,60 @@ export function measure(buf) {
   };
 }
 
-function main() {
-  const files = shippedFiles();
-  const missing = files.filter((f) => !existsSync(join(root, f)));
-  if (missing.length) {
-    console.error(`[size] FAILED: missing ${missing.join(', ')}. Run "npm run build" first.`);
-    process.exit(1);
-  }
-  const rows = files.map((file) => ({ file, ...measure(readFileSync(join(root, file))) }));
-  const total = rows.reduce(
+/** Per-file and per-entry numbers (each file compressed on its own, as a server sends it). */
+export function report(base = root) {
+  const list = entries(base);
+  const missing = shippedFiles(base).filter((f) => !existsSync(join(base, f)));
+  if (missing.length) return { missing };
+  const byFile = new Map();
+  for (const f of shippedFiles(base)) byFile.set(f, { file: f, ...measure(readFileSync(join(base, f))) });
+  const sum = (rows) => rows.reduce(
     (t, r) => ({ raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }),
     { raw: 0, gzip: 0, brotli: 0 },
   );
+  return {
+    entries: list.map((e) => {
+      const rows = e.files.map((f) => byFile.get(f));
+      return { name: e.name, files: rows, total: sum(rows) };
+    }),
+  };
+}
 
+export const fmt = (n) => n.toLocaleString('en-US');
+
+function main() {
+  const args = new Set(process.argv.slice(2));
+  const check = args.has('--check');
+  const asJson = args.has('--json');
+  const r = report();
+  if (r.missing) {
+    console.error(`[size] FAILED: missing ${r.missing.join(', ')}. Run "npm run build" first.`);
+    process.exit(1);
+  }
   const budgetFile = join(root, 'size-budget.json');
-  const budget = existsSync(budgetFile) ? JSON.parse(readFileSync(budgetFile, 'utf8')).gzipBytes : undefined;
+  const budgetJson = existsSync(budgetFile) ? JSON.parse(readFileSync(budgetFile, 'utf8')) : {};
+  const budget = budgetJson.gzipBytes;
+  const target = budgetJson.targetGzipBytes;
 
   if (asJson) {
-    console.log(JSON.stringify({ files: rows, total, budget: { gzipBytes: budget ?? null } }, null, 2));
+    console.log(JSON.stringify({ ...r, budget: { gzipBytes: budget ?? null, targetGzipBytes: target ?? null } }, null, 2));
   } else {
-    const fmt = (n) => n.toLocaleString('en-US');
-    const width = Math.max(5, ...rows.map((r) => r.file.length));
+    const width = Math.max(5, ...r.entries.flatMap((e) => e.files.map((f) => f.file.length + 2)));
     const line = (name, raw, gz, br) =>
       `${name.padEnd(width)}  ${raw.padStart(10)}  ${gz.padStart(10)}  ${br.padStart(10)}`;
-    console.log(line('file', 'raw', 'gzip -9', 'brotli 11'));
-    console.log('-'.repeat(width + 36));
-    for (const r of rows) console.log(line(r.file, fmt(r.raw), fmt(r.gzip), fmt(r.brotli)));
-    console.log('-'.repeat(width + 36));
-    console.log(line('total', fmt(total.raw), fmt(total.gzip), fmt(total.brotli)));
-    if (budget !== undefined) {
-      const pct = ((100 * total.gzip) / budget).toFixed(1);
-      console.log(`gzip budget: ${fmt(total.gzip)} of ${fmt(budget)} bytes (${pct}%)`);
+    for (const e of r.entries) {
+      console.log(`${e.name}`);
+      console.log(line('  file', 'raw', 'gzip -9', 'brotli 11'));
+      console.log('-'.repeat(width + 36));
+      for (const f of e.files) console.log(line(`  ${f.file}`, fmt(f.raw), fmt(f.gzip), fmt(f.brotli)));
+      console.log('-'.repeat(width + 36));
+      console.log(line('  total', fmt(e.total.raw), fmt(e.total.gzip), fmt(e.total.brotli)));
+      if (budget !== undefined) {
+        const pct = ((100 * e.total.gzip) / budget).toFixed(1);
+        const tgt = target ? `; target ${fmt(target)} bytes: ${e.total.gzip <= target ? 'met' : `MISSED (${(e.total.gzip / target).toFixed(1)}×)`}` : '';
+        console.log(`  gzip budget: ${fmt(e.total.gzip)} of ${fmt(budget)} bytes (${pct}%)${tgt}`);
+      }
+      console.log('');
     }
   }
 
@@ -79,14 +133,18 @@ function main() {
       console.error('[size] FAILED: size-budget.json must hold {"gzipBytes": <positive number>}.');
       process.exit(1);
     }
-    if (total.gzip > budget) {
-      console.error(
-        `[size] FAILED: gzip total ${total.gzip} bytes exceeds the budget of ${budget} bytes ` +
-          `by ${total.gzip - budget}. Shrink the build or raise size-budget.json with a reason.`,
-      );
-      process.exit(1);
+    let failed = false;
+    for (const e of r.entries) {
+      if (e.total.gzip > budget) {
+        failed = true;
+        console.error(
+          `[size] FAILED: ${e.name}: gzip total ${e.total.gzip} bytes exceeds the budget of ${budget} bytes ` +
+            `by ${e.total.gzip - budget}. Shrink the build or raise size-budget.json with a reason.`,
+        );
+      }
     }
-    console.log(`[size] ok: gzip total ${total.gzip} <= budget ${budget} bytes`);
+    if (failed) process.exit(1);
+    console.log(`[size] ok: ${r.entries.map((e) => `${e.name} ${e.total.gzip}`).join(', ')} <= budget ${budget} bytes (gzip)`);
   }
 }
 

@@ -134,6 +134,9 @@ document.addEventListener('click', (e) => {
 // so this measures signals and decisions; rendering is measured by 'signal to pixels'. ----
 const config = {
   storageKey: 'cuekit-bench',
+  // The flood drives 30,000 track() calls through the whole pipeline: the rate limit that
+  // normally guards against runaway host code is off, so every call is evaluated.
+  rateLimit: false,
   rules: [
     { id: 'upsell', trigger: { event: 'add_to_cart', where: { 'props.price': { $gte: 20 } } },
       action: { type: 'none' } },
@@ -294,6 +297,121 @@ async function runClicks(seconds, perSecond = 50) {
   });
 }
 
+// ---- flood ------------------------------------------------------------------------------
+// `n` mixed inputs as fast as the page allows, through the public API and the real
+// listeners: 30 % ck.track() (with props), 25 % clicks (tagged and untagged targets; the
+// same spot comes back within a second, so rage clicks happen too), 20 % scroll (a real
+// scrollTo plus a synthetic `scroll` event), 15 % pointermove, 5 % keydown, 5 % hover
+// (pointerover/pointerout on product images) or `input` in a form; identify() every 1,000.
+// Inputs go in chunks of `chunk` (50) per task, then the page yields (MessageChannel, no timer
+// clamping) so frames, observers and timers run, and a long task (> 50 ms) can only come
+// from the work one chunk caused. Returns the synchronous dispatch time, the SDK's
+// asynchronous time (frames, observers, timers), decisions and long tasks.
+//
+// `leakBytesPerChunk` (tests only) deliberately leaks wasm memory: it allocates with the
+// wasm module's own allocator (`__wbindgen_malloc` from the exports object that the glue's
+// default init resolves to) and never frees. It proves the memory assertion can fail.
+const yieldTask = () => new Promise((r) => {
+  const ch = new MessageChannel();
+  ch.port1.onmessage = () => r();
+  ch.port2.postMessage(0);
+});
+
+let formInput = null;
+function ensureForm() {
+  if (formInput) return formInput;
+  const form = document.createElement('form');
+  form.id = 'bench-form';
+  form.addEventListener('submit', (e) => e.preventDefault());
+  form.innerHTML = '<label>Email <input name="email" type="email"></label>';
+  document.querySelector('footer').append(form);
+  formInput = form.querySelector('input');
+  return formInput;
+}
+
+/** The wasm exports object (its `memory`, `__wbindgen_malloc`): the glue's default init
+ *  returns it once initialised; the ES entry (js/index.js) does not expose it. */
+async function wasmExports() {
+  const glue = await import('/pkg/cuekit.js');
+  return glue.default();
+}
+
+async function flood(n, { chunk = 50, leakBytesPerChunk = 0 } = {}) {
+  const exportsObj = leakBytesPerChunk ? await wasmExports() : null;
+  window.scrollTo(0, 0);
+  await sleep(50);
+  const targets = clickTargets();
+  const images = [...document.querySelectorAll('.product-card .img')];
+  const input = ensureForm();
+  const max = document.documentElement.scrollHeight - innerHeight;
+  const names = ['product_view', 'add_to_cart', 'begin_checkout', 'search', 'help_open'];
+  decisions.reset();
+  resetAsync();
+  const longBefore = longTasks.length;
+  let syncMs = 0;
+  let maxChunkMs = 0;
+  const byKind = {};
+  const t0 = now();
+  for (let start = 0; start < n; start += chunk) {
+    const end = Math.min(n, start + chunk);
+    const a = now();
+    for (let i = start; i < end; i++) {
+      const k = i % 20;
+      const kind = k < 6 ? 'track' : k < 11 ? 'click' : k < 15 ? 'scroll' : k < 18 ? 'pointermove' : k === 18 ? 'keydown'
+        : i % 40 === 19 ? 'hover' : 'input';
+      const b = now();
+      if (i % 1000 === 0) ck?.identify({ cart: { items: (i / 1000) % 5 }, plan: i % 2000 ? 'free' : 'pro' });
+      if (k < 6) {
+        const cat = CATEGORIES[i % 4];
+        ck?.track(names[i % names.length], { sku: `${cat}-${i % 24}`, productId: `${cat}-${i % 24}`, category: cat, price: 5 + (i % 60) });
+      } else if (k < 11) {
+        const t = targets[i % targets.length];
+        t.el.dispatchEvent(new MouseEvent('click', { bubbles: true, composed: true, cancelable: true, view: window, clientX: t.x, clientY: t.y }));
+      } else if (k < 15) {
+        const y = Math.round(((i * 37) % 1000) / 1000 * max);
+        window.scrollTo(0, y);
+        window.dispatchEvent(new Event('scroll'));
+      } else if (k < 18) {
+        document.dispatchEvent(new PointerEvent('pointermove', { bubbles: true, clientX: (i * 13) % innerWidth, clientY: 20 + (i * 7) % (innerHeight - 40) }));
+      } else if (k === 18) {
+        document.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, key: 'a' }));
+      } else if (i % 40 === 19) {
+        const img = images[i % images.length];
+        img.dispatchEvent(new PointerEvent(i % 80 === 19 ? 'pointerover' : 'pointerout', { bubbles: true, composed: true }));
+      } else {
+        input.value = `v${i % 10}`;
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+      const e = now() - b;
+      const slot = byKind[kind] ?? (byKind[kind] = { n: 0, ms: 0 });
+      slot.n++;
+      slot.ms += e;
+    }
+    const dt = now() - a;
+    syncMs += dt;
+    if (dt > maxChunkMs) maxChunkMs = dt;
+    if (exportsObj) exportsObj.__wbindgen_malloc(leakBytesPerChunk, 1);
+    await yieldTask();
+  }
+  const t1 = now();
+  await sleep(250); // trailing frames, observer callbacks, long-task entries
+  const tasks = longTasks.slice(longBefore).filter((e) => e.start + e.duration >= t0 && e.start <= t1 + 250);
+  window.scrollTo(0, 0);
+  return {
+    events: n,
+    chunk,
+    wallMs: t1 - t0,
+    syncMs,
+    maxChunkMs,
+    asyncMs: async.raf + async.io + async.mo + async.timer,
+    async: { raf: async.raf, rafN: async.rafN, io: async.io, ioN: async.ioN, mo: async.mo, moN: async.moN, timer: async.timer, timerN: async.timerN },
+    byKind,
+    decisions: decisions.total,
+    longTasks: longTaskSupported ? tasks.length : null,
+    longTaskMs: tasks.map((e) => Math.round(e.duration)),
+  };
+}
+
 // ---- lifecycle ----------------------------------------------------------------------------
 const decisions = {
   total: 0,
@@ -361,7 +479,7 @@ ready.catch((err) => {
   console.error(err);
 });
 
-window.bench = { ready, runScroll, runClicks, destroy, memory, info, running: () => ck !== null };
+window.bench = { ready, runScroll, runClicks, flood, destroy, memory, info, running: () => ck !== null };
 
 // By hand: a quick run with baseline, shown as JSON (the driver prints the real table).
 document.getElementById('run-quick').addEventListener('click', async () => {

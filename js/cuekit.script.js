@@ -1,0 +1,321 @@
+/*! cuekit script-tag loader (classic script, no host code needed).
+ *
+ *   <script src="/node_modules/cuekit/js/cuekit.script.js" data-config="/cuekit.json" defer></script>
+ *
+ * or, with the config inline:
+ *
+ *   <script type="application/json" id="cuekit-config">{ "rules": [ … ] }</script>
+ *   <script src="…/cuekit.script.js" defer></script>
+ *
+ * Attributes: data-config (a URL, or "#id" of an inline JSON script; default #cuekit-config),
+ * data-global (the global's name, default "cuekit"), data-wasm (the .wasm URL, default
+ * pkg/cuekit_bg.wasm of this package).
+ *
+ * window.cuekit exists at once: calls made before the WebAssembly is ready are queued
+ * (at most 100) and replayed in order; afterwards the same object forwards to the running
+ * instance. `cuekit.ready` resolves (never rejects) once it is settled; `cuekit.status` is
+ * "loading", "ready" or "failed". If anything fails (config missing or invalid, wasm 404,
+ * CSP, no WebAssembly), one console warning says why and every call is a no-op.
+ * Nothing here throws into the host page.
+ */
+(function () {
+  'use strict';
+
+  var MARK = typeof Symbol === 'function' ? Symbol.for('cuekit.api') : '__cuekitApi';
+  var QUEUE_LIMIT = 100;
+  var PREFIX = '[cuekit] ';
+  var warned = {};
+
+  function warnOnce(key, text) {
+    if (warned[key]) return;
+    warned[key] = true;
+    try {
+      console.warn(PREFIX + text);
+    } catch (e) { /* no console */ }
+  }
+
+  function textOf(err) {
+    var text = err && typeof err.message === 'string' ? err.message : String(err);
+    return text.replace(/^cuekit: /, '');
+  }
+
+  var script = document.currentScript;
+  if (!script || !script.src) {
+    // Injected in a way that hides the script element (e.g. from a module): find it by name.
+    var all = document.querySelectorAll('script[src]');
+    for (var i = all.length - 1; i >= 0; i--) {
+      if (/cuekit\.script(\.min)?\.js(\?|#|$)/.test(all[i].src)) {
+        script = all[i];
+        break;
+      }
+    }
+  }
+  function attr(name) {
+    var v = script ? script.getAttribute('data-' + name) : null;
+    return v === null ? null : v.trim();
+  }
+
+  var name = attr('global') || 'cuekit';
+  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name)) {
+    warnOnce('global', 'data-global="' + name + '" is not a valid name; using "cuekit"');
+    name = 'cuekit';
+  }
+
+  var existing;
+  try {
+    existing = window[name];
+    // <div id="cuekit"> shows up as window.cuekit (named access) without being a real
+    // global; an own property set by us shadows it, so the name counts as free.
+    if (!Object.prototype.hasOwnProperty.call(window, name) && typeof Element === 'function' &&
+        (existing instanceof Element || existing instanceof HTMLCollection)) {
+      existing = undefined;
+    }
+  } catch (e) {
+    existing = null;
+  }
+  if (existing !== undefined) {
+    var kind = existing && existing[MARK];
+    if (kind === 'script') {
+      warnOnce('twice', 'the cuekit script is included more than once; the first one is used (window.' + name + ')');
+    } else if (kind === 'instance') {
+      warnOnce('twice', 'cuekit is already running (window.' + name + '); the script tag does nothing');
+    } else {
+      warnOnce('taken', 'window.' + name + ' is already used by something else; cuekit does not overwrite it ' +
+        'and does not start. Choose another name with data-global="…" on the script tag');
+    }
+    return;
+  }
+
+  // ---- the global: a queue until ready, then a forwarder, or a no-op after a failure ----
+
+  var status = 'loading';
+  var instance = null;
+  var queue = [];
+  var registry = Object.create(null); // host actions given before the instance exists
+  var api = {};
+  var resolveReady;
+  var ready = new Promise(function (resolve) {
+    resolveReady = resolve;
+  });
+
+  // What each method returns while loading or after a failure (no throw, ever).
+  var EMPTY = {
+    track: undefined, identify: undefined, pageView: undefined, consent: undefined,
+    dismiss: false, snooze: false, optOut: false, optIn: false, convert: false,
+    forget: undefined, off: undefined, destroy: undefined,
+    explain: null, visitor: null, export: null, stats: [], segments: [], storage: 'memory',
+  };
+  // Calls with an effect are queued; queries answer "nothing yet" until ready.
+  var QUEUED = ['track', 'identify', 'pageView', 'consent', 'dismiss', 'snooze', 'optOut', 'optIn',
+    'convert', 'forget', 'off', 'destroy'];
+  var QUERIES = ['explain', 'visitor', 'export', 'stats', 'segments', 'storage'];
+
+  function empty(method) {
+    var v = EMPTY[method];
+    return Array.isArray(v) ? [] : v;
+  }
+
+  function call(method, args) {
+    try {
+      if (instance && typeof instance[method] === 'function') return instance[method].apply(instance, args);
+    } catch (err) {
+      warnOnce('call:' + method, method + '() failed: ' + textOf(err));
+    }
+    return empty(method);
+  }
+
+  function enqueue(entry) {
+    if (queue.length >= QUEUE_LIMIT) {
+      warnOnce('queue', 'more than ' + QUEUE_LIMIT + ' calls before cuekit was ready; later calls are dropped');
+      return false;
+    }
+    queue.push(entry);
+    return true;
+  }
+
+  function queued(method) {
+    return function () {
+      var args = Array.prototype.slice.call(arguments);
+      if (status === 'loading' || status === 'replaying') {
+        enqueue({ method: method, args: args });
+        return empty(method);
+      }
+      return status === 'ready' ? call(method, args) : empty(method);
+    };
+  }
+
+  function query(method) {
+    return function () {
+      return status === 'ready' ? call(method, Array.prototype.slice.call(arguments)) : empty(method);
+    };
+  }
+
+  var i2;
+  for (i2 = 0; i2 < QUEUED.length; i2++) api[QUEUED[i2]] = queued(QUEUED[i2]);
+  for (i2 = 0; i2 < QUERIES.length; i2++) api[QUERIES[i2]] = query(QUERIES[i2]);
+
+  // on(): before ready the subscription is queued; the returned function unsubscribes
+  // whether it is called before or after the replay.
+  api.on = function (event, handler) {
+    if (typeof handler !== 'function') return function () {};
+    if (status === 'ready') {
+      var off = call('on', [event, handler]);
+      return typeof off === 'function' ? off : function () {};
+    }
+    if (status !== 'loading' && status !== 'replaying') return function () {};
+    var entry = { method: 'on', args: [event, handler], off: null, cancelled: false };
+    if (!enqueue(entry)) return function () {};
+    return function () {
+      entry.cancelled = true;
+      if (typeof entry.off === 'function') {
+        try {
+          entry.off();
+        } catch (e) { /* ignored */ }
+      }
+    };
+  };
+
+  // actions({ name: fn }): host actions that rules and buttons call. Given before the wasm
+  // is ready, they are in place from the very first decision (not replayed later).
+  api.actions = function (map) {
+    if (!map || typeof map !== 'object') return;
+    if (status === 'ready') {
+      if (typeof instance.actions === 'function') call('actions', [map]);
+      else warnOnce('actions', 'the running cuekit is too old for actions(); pass them to init()');
+      return;
+    }
+    if (status === 'failed') return;
+    var keys = Object.keys(map);
+    for (var k = 0; k < keys.length; k++) {
+      if (typeof map[keys[k]] === 'function') registry[keys[k]] = map[keys[k]];
+      else warnOnce('action:' + keys[k], 'actions(): "' + keys[k] + '" is not a function; ignored');
+    }
+  };
+
+  Object.defineProperty(api, MARK, { value: 'script' });
+  Object.defineProperty(api, 'ready', { value: ready, enumerable: true });
+  Object.defineProperty(api, 'status', { get: function () { return status === 'replaying' ? 'loading' : status; }, enumerable: true });
+  api.error = null;
+
+  try {
+    window[name] = api;
+  } catch (e) {
+    warnOnce('taken', 'cannot set window.' + name + '; cuekit does not start');
+    return;
+  }
+
+  function fail(err) {
+    status = 'failed';
+    queue = [];
+    api.error = textOf(err);
+    warnOnce('failed', 'not started, every call is a no-op: ' + api.error);
+    resolveReady(api);
+  }
+
+  function replay() {
+    status = 'replaying';
+    // Calls made while replaying (e.g. from a handler) go to the end of the queue, so the
+    // order stays the order of the calls.
+    while (queue.length) {
+      var entry = queue.shift();
+      if (entry.cancelled) continue;
+      var result = call(entry.method, entry.args);
+      if (entry.method === 'on') entry.off = result;
+    }
+    status = 'ready';
+  }
+
+  // ---- loading: the config and the ES module in parallel, then init() ----
+
+  function domReady() {
+    if (document.readyState !== 'loading') return Promise.resolve();
+    return new Promise(function (resolve) {
+      document.addEventListener('DOMContentLoaded', function () { resolve(); }, { once: true });
+    });
+  }
+
+  function resolveUrl(value) {
+    return new URL(value, document.baseURI).href;
+  }
+
+  function readConfig() {
+    var source = attr('config');
+    if (source && source.charAt(0) !== '#') {
+      var url = resolveUrl(source);
+      return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(function (res) {
+        if (!res.ok) throw new Error('could not load the config ' + source + ': HTTP ' + res.status);
+        return res.text();
+      }, function (err) {
+        throw new Error('could not load the config ' + source + ': ' + textOf(err));
+      }).then(function (text) {
+        return parseConfig(text, source);
+      });
+    }
+    var id = source ? source.slice(1) : 'cuekit-config';
+    return domReady().then(function () {
+      var el = document.getElementById(id);
+      if (!el) {
+        throw new Error('no config: add data-config="/cuekit.json" to the script tag, or a ' +
+          '<script type="application/json" id="' + id + '"> element');
+      }
+      return parseConfig(el.textContent, '#' + id);
+    });
+  }
+
+  function parseConfig(text, where) {
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new Error('the config ' + where + ' is not valid JSON: ' + textOf(err));
+    }
+  }
+
+  function start() {
+    if (!script || !script.src) throw new Error('cannot find the cuekit script element (document.currentScript)');
+    var entry = new URL('./index.js', script.src).href;
+    var wasm = attr('wasm');
+    var options = { actions: registry, on: {} };
+    if (wasm) options.wasmUrl = resolveUrl(wasm);
+    // Both are started at once; Promise.all handles both rejections (no unhandled one).
+    return Promise.all([readConfig(), import(entry)]).then(function (parts) {
+      var mod = parts[1];
+      if (!mod || typeof mod.init !== 'function') throw new Error(entry + ' is not the cuekit module');
+      // Subscriptions queued so far are in place before init's start-up page view, so
+      // they hear the decisions made during init too; they leave the replay queue.
+      var subs = [];
+      queue = queue.filter(function (q) {
+        if (q.method !== 'on') return true;
+        if (!q.cancelled) subs.push(q);
+        return false;
+      });
+      subs.forEach(function (q) {
+        var event = String(q.args[0]);
+        var handler = q.args[1];
+        var wrapper = function (payload) {
+          if (!q.cancelled) return handler(payload);
+        };
+        (options.on[event] = options.on[event] || []).push(wrapper);
+        q.off = function () {
+          if (instance && typeof instance.off === 'function') instance.off(event, wrapper);
+        };
+      });
+      return mod.init(parts[0], options);
+    }).then(function (ck) {
+      instance = ck;
+      // Started by someone else (npm init() before us): hand over the actions given so far.
+      if (Object.keys(registry).length && typeof ck.actions === 'function') {
+        try {
+          ck.actions(registry);
+        } catch (e) { /* ignored */ }
+      }
+      replay();
+      resolveReady(api);
+    });
+  }
+
+  try {
+    start().catch(fail);
+  } catch (err) {
+    fail(err);
+  }
+})();

@@ -1,0 +1,4 @@
+// Host actions registered before cuekit is ready are in place for the first decision
+// (a rule on the start-up page view calls openChat).
+window.chats = [];
+window.cuekit.actions({ openChat: (payload) => window.chats.push(payload.rule) });
