@@ -9,8 +9,8 @@
 //
 // Entry points (ENTRIES below; add one line per new way of loading cuekit):
 //   npm     js/index.js → pkg/cuekit.js → pkg/cuekit_bg.wasm (+ pkg/snippets/**.js)
-//   script  js/cuekit.script.js, plus pkg/cuekit_bg.wasm when the script fetches it
-//           (the file names "cuekit_bg.wasm"); counted only when the file exists.
+//   script  js/cuekit.script.js, which imports the npm entry (so: everything above too);
+//           counted only when the file exists.
 import { readFileSync, readdirSync, existsSync, realpathSync, statSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,11 +39,9 @@ export const ENTRIES = [
   {
     name: 'script tag (js/cuekit.script.js)',
     optional: 'js/cuekit.script.js',
-    files: (base) => {
-      const script = 'js/cuekit.script.js';
-      const text = readFileSync(join(base, script), 'utf8');
-      return text.includes('cuekit_bg.wasm') ? [script, 'pkg/cuekit_bg.wasm'] : [script];
-    },
+    // The loader imports js/index.js with import(), which loads the glue, the wasm and
+    // the snippets: a page with the script tag loads all of them.
+    files: (base) => ['js/cuekit.script.js', ...ENTRIES[0].files(base)],
   },
 ];
 

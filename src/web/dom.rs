@@ -99,6 +99,18 @@ impl Drop for Frame {
 }
 
 #[wasm_bindgen(inline_js = "
+export function ck_frame_listener(target, type, onFrame) {
+  let pending = 0;
+  const frame = () => { pending = 0; onFrame(); };
+  const handler = () => { if (!pending) pending = requestAnimationFrame(frame); };
+  const opts = { capture: true, passive: true };
+  target.addEventListener(type, handler, opts);
+  return function remove() {
+    target.removeEventListener(type, handler, opts);
+    if (pending) cancelAnimationFrame(pending);
+    pending = 0;
+  };
+}
 export function ck_hook_history(history, notify) {
   const state = { on: true };
   const wrap = (name) => {
@@ -124,6 +136,34 @@ export function ck_hook_history(history, notify) {
 ")]
 extern "C" {
     fn ck_hook_history(history: &JsValue, notify: &js_sys::Function) -> js_sys::Function;
+    fn ck_frame_listener(
+        target: &EventTarget,
+        kind: &str,
+        on_frame: &js_sys::Function,
+    ) -> js_sys::Function;
+}
+
+/// A passive listener whose events are coalesced to one animation frame in JS: a burst of
+/// events (scrolling at 120 Hz) costs no wasm call at all; the callback runs once per
+/// frame that had events. Dropping it removes the listener and cancels a pending frame.
+#[must_use = "the listener is removed when dropped"]
+pub struct FrameListener {
+    remove: js_sys::Function,
+    _cb: Closure<dyn FnMut()>,
+}
+
+impl FrameListener {
+    pub fn new(target: &EventTarget, kind: &str, f: impl FnMut() + 'static) -> FrameListener {
+        let cb = Closure::<dyn FnMut()>::new(f);
+        let remove = ck_frame_listener(target, kind, cb.as_ref().unchecked_ref());
+        FrameListener { remove, _cb: cb }
+    }
+}
+
+impl Drop for FrameListener {
+    fn drop(&mut self) {
+        let _ = self.remove.call0(&JsValue::UNDEFINED);
+    }
 }
 
 /// Wraps `history.pushState` / `replaceState` (keeping any wrapper the host installed

@@ -15,7 +15,7 @@ use crate::core::engine::Signal;
 use crate::core::gesture::{ExitIntent, RageClicks};
 use crate::core::value::{Map, Value};
 
-use super::dom::{Frame, HistoryHook, Listener, Observer};
+use super::dom::{Frame, FrameListener, HistoryHook, Listener, Observer};
 use super::runtime::{self, now, Runtime};
 
 /// At most one `Activity` signal per this interval (idle is accurate to this much).
@@ -52,7 +52,7 @@ type S = Rc<RefCell<Shared>>;
 /// Everything cuekit attached to the page.
 pub struct Listeners {
     _listeners: Vec<Listener>,
-    _frame: Option<Rc<Frame>>,
+    _scroll: Option<FrameListener>,
     _io: Option<Rc<Observer<IntersectionObserver>>>,
     _mo: Option<Observer<MutationObserver>>,
     _rescan: Option<Rc<Frame>>,
@@ -680,7 +680,7 @@ impl Listeners {
         let mut ls = Vec::new();
         let mut out = Listeners {
             _listeners: Vec::new(),
-            _frame: None,
+            _scroll: None,
             _io: None,
             _mo: None,
             _rescan: None,
@@ -722,10 +722,11 @@ impl Listeners {
             }),
         );
 
-        // Scroll depth: the raw handler only schedules one frame; the frame reads layout.
+        // Scroll depth: the raw handler (in JS) only requests one frame; the frame reads
+        // layout and is the only call into wasm.
         let s1 = s.clone();
         let mut meter = ScrollMeter::new();
-        let frame = Rc::new(Frame::new(move || {
+        out._scroll = Some(FrameListener::new(w, "scroll", move || {
             if let Some(depth) = meter.depth() {
                 // Only a new maximum matters to the engine; any other scroll is activity
                 // (throttled), which keeps the idle clock honest at a fraction of the cost.
@@ -741,17 +742,6 @@ impl Listeners {
                 }
             }
         }));
-        let f1 = Rc::downgrade(&frame);
-        add(
-            w,
-            "scroll",
-            Box::new(move |_| {
-                if let Some(f) = f1.upgrade() {
-                    f.schedule();
-                }
-            }),
-        );
-        out._frame = Some(frame);
 
         // Visibility: hidden / visible (with the away time computed by the engine).
         let s1 = s.clone();

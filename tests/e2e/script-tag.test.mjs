@@ -88,10 +88,11 @@ test('an inline <script type="application/json" id="cuekit-config"> config, even
   await context.close();
 });
 
-test('host actions: registered before ready they serve the first decision; after ready they are added', async () => {
+test('host actions and on() handlers given before ready serve the start-up decision; actions added after ready work too', async () => {
   const { context, page, seen, status } = await open('actions.html');
   assert.equal(status, 'ready');
   assert.deepEqual(await page.evaluate(() => window.chats), ['chat-on-load'], 'the start-up page view called openChat');
+  assert.deepEqual(await page.evaluate(() => window.shows), ['chat-on-load'], 'a show handler subscribed before ready heard the start-up decision');
   const called = await page.evaluate(() => {
     const calls = [];
     window.cuekit.actions({ registeredLater: (p) => calls.push(p.rule) });
@@ -99,6 +100,7 @@ test('host actions: registered before ready they serve the first decision; after
     return calls;
   });
   assert.deepEqual(called, ['later']);
+  assert.deepEqual(await page.evaluate(() => window.shows), ['chat-on-load', 'later'], 'and later decisions');
   assert.deepEqual(seen.warnings, [], 'no "host action is not registered" warning');
   await context.close();
 });
