@@ -15,7 +15,7 @@ use cuekit::core::regex::NativeRegex;
 use cuekit::core::value::{obj, Map, Value};
 use fuzz_support::{arb_ops, arb_value, corpus, mutate, Execs};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as RunConfig, TestRunner};
+use proptest::test_runner::Config as RunConfig;
 
 const OPS: &[&str] = &[
     "$eq",
@@ -211,7 +211,7 @@ fn fuzz_condition_corpus_then_mutations() {
         conds.push(cond);
     }
     let n = fuzz_support::cases(2500);
-    let mut runner = TestRunner::new(RunConfig {
+    let mut runner = fuzz_support::runner(RunConfig {
         cases: n,
         failure_persistence: None,
         ..RunConfig::default()
@@ -239,7 +239,7 @@ fn fuzz_condition_corpus_then_mutations() {
 fn fuzz_condition_arbitrary_conditions_and_contexts() {
     let execs = Execs::new("condition");
     let n = fuzz_support::cases(1500);
-    let mut runner = TestRunner::new(RunConfig {
+    let mut runner = fuzz_support::runner(RunConfig {
         cases: n,
         failure_persistence: None,
         ..RunConfig::default()
@@ -314,7 +314,7 @@ fn fuzz_condition_missing_facts() {
         Just(obj([("$type", Value::Str("string".into()))])),
     ];
     let n = fuzz_support::cases(2500);
-    let mut runner = TestRunner::new(RunConfig {
+    let mut runner = fuzz_support::runner(RunConfig {
         cases: n,
         failure_persistence: None,
         ..RunConfig::default()

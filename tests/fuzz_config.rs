@@ -23,7 +23,7 @@ use cuekit::core::state::State;
 use cuekit::core::value::{obj, Value};
 use fuzz_support::{arb_ops, arb_value, corpus, mutate, mutate_text, Execs};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as RunConfig, TestRunner};
+use proptest::test_runner::Config as RunConfig;
 
 // ---- a per-thread allocation meter (tests run on several threads) ----
 
@@ -406,7 +406,7 @@ fn fuzz_config_corpus_then_mutations() {
     assert!(valid >= 16, "the valid configs are in the corpus");
     // 2. Structure-aware mutations of the parsed seeds.
     let n = fuzz_support::cases(5000);
-    let mut runner = TestRunner::new(RunConfig {
+    let mut runner = fuzz_support::runner(RunConfig {
         cases: n,
         failure_persistence: None,
         ..RunConfig::default()
@@ -434,7 +434,7 @@ fn fuzz_config_text_damage() {
     let execs = Execs::new("config");
     let seeds = seeds();
     let n = fuzz_support::cases(2500) * 4;
-    let mut runner = TestRunner::new(RunConfig {
+    let mut runner = fuzz_support::runner(RunConfig {
         cases: n,
         failure_persistence: None,
         ..RunConfig::default()
@@ -466,7 +466,7 @@ fn fuzz_config_text_damage() {
 fn fuzz_config_arbitrary_values() {
     let execs = Execs::new("config");
     let n = fuzz_support::cases(2500);
-    let mut runner = TestRunner::new(RunConfig {
+    let mut runner = fuzz_support::runner(RunConfig {
         cases: n,
         failure_persistence: None,
         ..RunConfig::default()

@@ -20,7 +20,7 @@ use cuekit::core::state::{Progress, State};
 use cuekit::core::value::{obj, Value};
 use fuzz_support::{arb_ops, corpus, mutate, mutate_text, Execs};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as RunConfig, TestRunner};
+use proptest::test_runner::Config as RunConfig;
 
 /// "Now" for the seeds (they were written around this time).
 const NOW: u64 = 1_800_000_000_000;
@@ -158,7 +158,7 @@ fn fuzz_state_corpus_then_damage() {
         .filter(|v| matches!(v, Value::Obj(_)))
         .collect();
     let n = fuzz_support::cases(1500);
-    let mut runner = TestRunner::new(RunConfig {
+    let mut runner = fuzz_support::runner(RunConfig {
         cases: n,
         failure_persistence: None,
         ..RunConfig::default()
@@ -262,7 +262,7 @@ fn fuzz_state_choices_in_valid_parts_survive() {
     )
     .unwrap();
     let n = fuzz_support::cases(800);
-    let mut runner = TestRunner::new(RunConfig {
+    let mut runner = fuzz_support::runner(RunConfig {
         cases: n,
         failure_persistence: None,
         ..RunConfig::default()
@@ -365,7 +365,7 @@ fn fuzz_state_choices_in_valid_parts_survive() {
 fn fuzz_state_clock_jumps_never_make_a_snooze_negative_or_permanent() {
     let execs = Execs::new("state");
     let n = fuzz_support::cases(3000);
-    let mut runner = TestRunner::new(RunConfig {
+    let mut runner = fuzz_support::runner(RunConfig {
         cases: n,
         failure_persistence: None,
         ..RunConfig::default()

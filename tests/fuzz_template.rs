@@ -25,7 +25,7 @@ use cuekit::core::url::{check_link, render_url};
 use cuekit::core::value::{obj, Value};
 use fuzz_support::{corpus, Execs, HOSTILE};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as RunConfig, TestRunner};
+use proptest::test_runner::Config as RunConfig;
 
 /// Pieces a template mutation inserts.
 const PIECES: &[&str] = &[
@@ -219,7 +219,7 @@ fn fuzz_template_corpus_then_mutations() {
     }
     // 2. Mutated seeds × generated hostile contexts.
     let n = fuzz_support::cases(1000);
-    let mut runner = TestRunner::new(RunConfig {
+    let mut runner = fuzz_support::runner(RunConfig {
         cases: n,
         failure_persistence: None,
         ..RunConfig::default()
@@ -248,7 +248,7 @@ fn fuzz_template_values_are_inert_and_capped() {
     let mut errors = Errors::new();
     let t = compile("[{{v}}]", "t", &mut errors).expect("compiles");
     let n = fuzz_support::cases(700);
-    let mut runner = TestRunner::new(RunConfig {
+    let mut runner = fuzz_support::runner(RunConfig {
         cases: n,
         failure_persistence: None,
         ..RunConfig::default()
@@ -296,7 +296,7 @@ fn fuzz_template_messages_of_every_format() {
         .map(|(_, t)| t)
         .collect();
     let n = fuzz_support::cases(500);
-    let mut runner = TestRunner::new(RunConfig {
+    let mut runner = fuzz_support::runner(RunConfig {
         cases: n,
         failure_persistence: None,
         ..RunConfig::default()

@@ -37,6 +37,8 @@ struct Shared {
     watch: Watch,
     /// `watch.selectors` as a JS array, for the per-event matching done in JS.
     sels: js_sys::Array,
+    /// `watch.hover` as a JS array.
+    hover_ids: js_sys::Array,
     rage: RageClicks,
     exit: ExitIntent,
     last_activity: u64,
@@ -151,17 +153,9 @@ fn js_selectors(selectors: &[String]) -> js_sys::Array {
     selectors.iter().map(|s| JsValue::from_str(s)).collect()
 }
 
-/// Ids of the watched selectors matching an element on the path of `ev`.
-fn matched_ids(ev: &Event, sels: &js_sys::Array, only: Option<&[u16]>) -> Vec<u16> {
-    let only = match only {
-        Some(ids) => ids
-            .iter()
-            .map(|&i| JsValue::from(i))
-            .collect::<js_sys::Array>()
-            .into(),
-        None => JsValue::NULL,
-    };
-    ck_match(ev, sels, &only).to_vec()
+/// The ids as a JS array, built once (the `only` argument of `ck_match`).
+fn js_ids(ids: &[u16]) -> js_sys::Array {
+    ids.iter().map(|&i| JsValue::from(i)).collect()
 }
 
 /// Ids of the watched selectors (restricted to `only` when given) that a single element
@@ -364,9 +358,9 @@ fn on_hover(s: &S, ev: Event, leaving_document: bool) {
     } else {
         let (sels, only) = {
             let sh = s.borrow();
-            (sh.sels.clone(), sh.watch.hover.clone())
+            (sh.sels.clone(), sh.hover_ids.clone())
         };
-        matched_ids(&ev, &sels, Some(&only))
+        ck_match(&ev, &sels, &only).to_vec()
     };
     let (started, ended) = {
         let mut sh = s.borrow_mut();
@@ -667,6 +661,7 @@ impl Listeners {
         let s: S = Rc::new(RefCell::new(Shared {
             rt: Rc::downgrade(rt),
             sels: js_selectors(&watch.selectors),
+            hover_ids: js_ids(&watch.hover),
             watch,
             rage,
             exit: ExitIntent::new(t, exit_delay),

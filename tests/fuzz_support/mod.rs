@@ -237,17 +237,22 @@ pub fn mutate(v: &mut Value, ops: &[Op], words: &[&str]) {
                 let i = p as usize % m.len();
                 m.0.remove(i);
             }
+            // Objects keep unique keys, as every parser that feeds cuekit produces
+            // (JSON.parse, serde_json, core::json): a rename onto an existing key is skipped.
             (3, Value::Obj(m)) if !m.is_empty() => {
                 let i = p as usize % m.len();
-                if let Some(entry) = m.0.get_mut(i) {
-                    entry.0 = word(p / 7);
+                let w = word(p / 7);
+                if m.get(&w).is_none() {
+                    if let Some(entry) = m.0.get_mut(i) {
+                        entry.0 = w;
+                    }
                 }
             }
             (4, Value::Obj(m)) => {
                 let key = ["__proto__", "constructor", "prototype"][p as usize % 3];
-                m.0.push((key.into(), obj([("polluted", Value::Bool(true))])));
+                m.insert(key, obj([("polluted", Value::Bool(true))]));
             }
-            (5, Value::Obj(m)) => m.0.push((word(p), replacement(p / 3, words))),
+            (5, Value::Obj(m)) => m.insert(word(p), replacement(p / 3, words)),
             (6, Value::Arr(a)) if !a.is_empty() => {
                 let i = p as usize % a.len();
                 if p & 1 == 0 {
@@ -330,4 +335,21 @@ pub fn keys_of(v: &Value, out: &mut Vec<String>) {
 /// An empty map, for contexts.
 pub fn empty() -> Map {
     Map::new()
+}
+
+/// The runner every target uses. `npm test` is deterministic: a fixed seed (so CI never
+/// turns red on a new random input; `CUEKIT_FUZZ_SEED=<n>` picks another). For an
+/// exploratory run, `CUEKIT_FUZZ_SEED=random` draws a fresh seed, as plain proptest does.
+pub fn runner(config: proptest::test_runner::Config) -> proptest::test_runner::TestRunner {
+    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
+    let seed = std::env::var("CUEKIT_FUZZ_SEED").unwrap_or_default();
+    if seed == "random" {
+        return TestRunner::new(config);
+    }
+    let n: u64 = seed.parse().unwrap_or(0x00c0_ffee);
+    let mut bytes = [0u8; 32];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = (n.rotate_left((i as u32 % 8) * 8) & 0xff) as u8 ^ i as u8;
+    }
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
 }
