@@ -1,23 +1,6 @@
-/*! cuekit script-tag loader (classic script, no host code needed).
- *
- *   <script src="/node_modules/cuekit/js/cuekit.script.js" data-config="/cuekit.json" defer></script>
- *
- * or, with the config inline:
- *
- *   <script type="application/json" id="cuekit-config">{ "rules": [ … ] }</script>
- *   <script src="…/cuekit.script.js" defer></script>
- *
- * Attributes: data-config (a URL, or "#id" of an inline JSON script; default #cuekit-config),
- * data-global (the global's name, default "cuekit"), data-wasm (the .wasm URL, default
- * pkg/cuekit_bg.wasm of this package).
- *
- * window.cuekit exists at once: calls made before the WebAssembly is ready are queued
- * (at most 100) and replayed in order; afterwards the same object forwards to the running
- * instance. `cuekit.ready` resolves (never rejects) once it is settled; `cuekit.status` is
- * "loading", "ready" or "failed". If anything fails (config missing or invalid, wasm 404,
- * CSP, no WebAssembly), one console warning says why and every call is a no-op.
- * Nothing here throws into the host page.
- */
+/*! cuekit script-tag loader: <script src=".../js/cuekit.script.js" data-config="/cuekit.json" defer>.
+ * window.cuekit queues calls until ready, then forwards; any failure is one warning and a
+ * no-op API; nothing throws into the page. Attributes and behaviour: README "Quick start (script tag)". */
 (function () {
   'use strict';
 

@@ -318,3 +318,45 @@ fn handlers_given_at_create_hear_the_start_up_decision_with_the_rendered_message
     assert_eq!(get(&get(&v, "visitor"), "new").as_bool(), Some(true));
     ck.destroy();
 }
+
+#[wasm_bindgen_test]
+fn a_prompt_held_back_by_the_one_on_screen_shows_when_that_one_closes() {
+    clear_storage();
+    let ck = create(json(
+        r#"{"rules":[
+            {"id":"a","trigger":"go-a","action":{"type":"toast","title":"A"}},
+            {"id":"b","trigger":"go-b","action":{"type":"toast","title":"B"}}]}"#,
+    ))
+    .expect("valid config");
+    let (shows, cb) = recorder();
+    ck.on(
+        "show",
+        cb.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
+    let (suppressed, cb2) = recorder();
+    ck.on(
+        "suppress",
+        cb2.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
+    ck.track(JsValue::from_str("go-a"), JsValue::UNDEFINED);
+    ck.track(JsValue::from_str("go-b"), JsValue::UNDEFINED);
+    let rule = |v: &JsValue| get(v, "rule").as_string().unwrap_or_default();
+    assert_eq!(shows.borrow().iter().map(rule).collect::<Vec<_>>(), ["a"]);
+    let held = suppressed.borrow().clone();
+    assert_eq!(held.len(), 1);
+    assert_eq!(
+        get(&get(&held[0], "suppressed"), "cap")
+            .as_string()
+            .as_deref(),
+        Some("oneAtATime")
+    );
+    // The visitor closes A: B, held back, shows now (its caps checked again).
+    ck.dismiss("a");
+    assert_eq!(
+        shows.borrow().iter().map(rule).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    ck.dismiss("b");
+    assert_eq!(shows.borrow().len(), 2, "shown once, not again");
+    ck.destroy();
+}

@@ -1654,7 +1654,7 @@ fn merge_progress(ours: &mut Progress, theirs: &Progress) -> bool {
     }
 }
 
-fn sort(out: &mut [Decision]) {
-    // Stable: equal priorities keep time and rule order.
+/// Highest priority first. Stable: equal priorities keep their order (time, rule).
+pub fn sort(out: &mut [Decision]) {
     out.sort_by_key(|d| core::cmp::Reverse(d.priority));
 }

@@ -47,7 +47,15 @@ pub struct Runtime {
     /// Consent is required and not given, and the config says not to run before it.
     pub paused: bool,
     warned: bool,
+    /// Decisions held back only because another prompt was on screen (`oneAtATime`):
+    /// they are decided again when the screen is free (until `DEFER_MS` after they fired).
+    deferred: Vec<Decision>,
 }
+
+/// Decisions waiting for the screen, at most; the oldest goes first.
+const MAX_DEFERRED: usize = 4;
+/// A decision waits for the screen this long at most (then it is dropped).
+const DEFER_MS: u64 = 10 * 60_000;
 
 pub fn now() -> u64 {
     let t = js_sys::Date::now();
@@ -84,6 +92,7 @@ impl Runtime {
             actions,
             last_save: 0,
             lazy_pending: false,
+            deferred: Vec::new(),
             handlers: Vec::new(),
             timer: None,
             armed_for: None,
@@ -370,6 +379,9 @@ impl Runtime {
                 None => None,
             };
             let result = self.engine.admit(&d, now);
+            if matches!(&result, Err(s) if s.cap == "oneAtATime") {
+                self.defer(&d);
+            }
             if result.is_ok() {
                 if let Some(m) = &message {
                     if !self.renderer.show(&d.rule_id, m) {
@@ -410,6 +422,28 @@ impl Runtime {
                 self.emit_js(&["decision", second], &payload, out);
             }
         }
+    }
+
+    /// Holds a decision that lost only to the prompt on screen (one per rule; bounded).
+    fn defer(&mut self, d: &Decision) {
+        self.deferred.retain(|x| x.rule != d.rule);
+        if self.deferred.len() >= MAX_DEFERRED {
+            self.deferred.remove(0);
+        }
+        self.deferred.push(d.clone());
+    }
+
+    /// When no prompt is on screen, the held decisions are decided again (highest
+    /// priority first): the caps are checked anew, and the first that passes shows; the
+    /// others wait again. Those that fired more than `DEFER_MS` ago are dropped.
+    pub fn retry_deferred(&mut self, now: u64, out: &mut Vec<Emit>) {
+        if self.deferred.is_empty() || self.engine.showing().is_some() || self.destroyed {
+            return;
+        }
+        let mut held = core::mem::take(&mut self.deferred);
+        held.retain(|d| now.saturating_sub(d.at) < DEFER_MS);
+        crate::core::engine::sort(&mut held);
+        self.process(held, now, out);
     }
 
     /// A shown rule's side effects: its host action, its webhook, the global webhook
@@ -591,6 +625,7 @@ pub fn dispatch(shared: &Shared, signal: Signal) {
             );
             rt.emit("segment", &obj([("segments", list)]), &mut emits);
         }
+        rt.retry_deferred(t, &mut emits);
         arm(&mut rt, shared);
         rt.persist(false);
     }
@@ -611,6 +646,7 @@ pub fn tick(shared: &Shared) {
         rt.armed_for = None;
         let decisions = rt.engine.tick(t);
         rt.process(decisions, t, &mut emits);
+        rt.retry_deferred(t, &mut emits);
         arm(&mut rt, shared);
         rt.persist(false);
     }
@@ -633,6 +669,7 @@ pub fn with<R>(
         }
         let t = now();
         let r = f(&mut rt, t, &mut emits);
+        rt.retry_deferred(t, &mut emits);
         arm(&mut rt, shared);
         rt.persist(false);
         r

@@ -32,7 +32,12 @@ function describeEvent(type, p) {
   switch (type) {
     case 'decision':
       return `${p.shown ? 'will show' : `not shown — ${p.suppressed?.reason ?? 'suppressed'}`} · on ${p.event ?? 'timer'}`;
-    case 'show': return `${p.action?.type ?? 'none'}${p.action?.title ? ` “${p.action.title}”` : ''}`;
+    case 'show': {
+      // The message as rendered (templates filled, the variant's content); else the action.
+      const kind = p.message?.format ?? p.action?.type ?? 'none';
+      const title = p.message?.title ?? p.message?.body ?? '';
+      return `${kind}${p.variant ? ` [${p.variant}]` : ''}${title ? ` “${title}”` : ''}`;
+    }
     case 'suppress': return p.suppressed?.reason ?? '';
     case 'exposure': return `${p.experiment} → ${p.variant}${p.holdout ? ' (holdout: nothing shown)' : ''}`;
     case 'segment': return brief(p.segments ?? p);
