@@ -279,8 +279,8 @@ fn activity(s: &S) {
 }
 
 fn on_click(s: &S, ev: Event) {
-    let sels = s.borrow().sels.clone();
-    let (targets, mut props, tag, x, y) = read_click(&ev, &sels);
+    // ck_click is plain JS (no way back into cuekit), so the borrow spans the call.
+    let (targets, mut props, tag, x, y) = read_click(&ev, &s.borrow().sels);
     let t = now();
     let rage = {
         let mut sh = s.borrow_mut();
@@ -356,11 +356,8 @@ fn on_hover(s: &S, ev: Event, leaving_document: bool) {
     let now_hovered = if leaving_document {
         Vec::new()
     } else {
-        let (sels, only) = {
-            let sh = s.borrow();
-            (sh.sels.clone(), sh.hover_ids.clone())
-        };
-        ck_match(&ev, &sels, &only).to_vec()
+        let sh = s.borrow();
+        ck_match(&ev, &sh.sels, &sh.hover_ids).to_vec()
     };
     let (started, ended) = {
         let mut sh = s.borrow_mut();

@@ -294,13 +294,8 @@ impl Runtime {
     ) -> JsValue {
         let rule = self.engine.rules().get(d.rule);
         let action = rule.map(|r| r.action.clone()).unwrap_or_default();
-        let variant = self
-            .engine
-            .assignment(d.rule)
-            .and_then(|a| a.variant)
-            .and_then(|v| self.engine.variant_id(d.rule, v))
-            .map(|v| Value::Str(v.to_string()))
-            .unwrap_or_default();
+        let ctx = self.engine.context(d, now);
+        let variant = ctx.get("variant").cloned().unwrap_or_default();
         let mut parts = vec![
             ("rule", Value::Str(d.rule_id.clone())),
             ("priority", Value::Num(d.priority as f64)),
@@ -324,7 +319,6 @@ impl Runtime {
                 ]),
             ));
         }
-        let ctx = self.engine.context(d, now);
         let ctx_js = match cache {
             Some((v, js)) if *v == ctx => js.clone(),
             _ => {
