@@ -207,7 +207,7 @@ fn rage_clicks_fire_after_fast_clicks_in_one_spot() {
 }
 
 #[wasm_bindgen_test]
-async fn scroll_depth_is_read_once_per_frame_and_fires_at_the_threshold() {
+async fn scroll_depth_is_read_in_a_frame_at_most_every_100ms_and_fires_at_the_threshold() {
     let h = Harness::new(r##"{"rules":[{"id":"deep","trigger":{"scroll":75}}]}"##);
     markup(r##"<div style="height:5000px">tall</div>"##);
     window().scroll_to_with_x_and_y(0.0, 1000.0);
@@ -215,11 +215,17 @@ async fn scroll_depth_is_read_once_per_frame_and_fires_at_the_threshold() {
     assert!(h.rules().is_empty(), "not yet past 75 %");
     window().scroll_to_with_x_and_y(0.0, 4500.0);
     frame().await;
-    assert_eq!(h.rules(), vec!["deep"]);
+    assert!(
+        h.rules().is_empty(),
+        "the position was read less than 100 ms ago: the next read waits"
+    );
+    sleep(150).await;
+    frame().await;
+    assert_eq!(h.rules(), vec!["deep"], "the trailing read");
     window().scroll_to_with_x_and_y(0.0, 4000.0);
-    frame().await;
+    sleep(150).await;
     window().scroll_to_with_x_and_y(0.0, 4900.0);
-    frame().await;
+    sleep(150).await;
     assert_eq!(h.rules().len(), 1, "once per page view");
 }
 
@@ -255,6 +261,24 @@ async fn idle_fires_from_the_one_armed_timer_and_activity_resets_it() {
     assert_eq!(h.rules(), vec!["idle"]);
     sleep(400).await;
     assert_eq!(h.rules().len(), 1, "once per period of inactivity");
+}
+
+#[wasm_bindgen_test]
+async fn input_not_yet_reported_still_postpones_idle() {
+    // Continuous input reaches wasm at most once a second; the time of the last input is
+    // read before the idle deadline is decided.
+    let h = Harness::new(r##"{"rules":[{"id":"idle","trigger":{"idle":"300ms"}}]}"##);
+    let doc: web_sys::EventTarget = document().into();
+    mouse("pointermove", &doc, 5, 5, false);
+    sleep(200).await;
+    mouse("pointermove", &doc, 6, 6, false); // within the second: kept in JS only
+    sleep(250).await;
+    assert!(
+        h.rules().is_empty(),
+        "450 ms after the first move, but only 250 ms after the last"
+    );
+    sleep(300).await;
+    assert_eq!(h.rules(), vec!["idle"]);
 }
 
 #[wasm_bindgen_test]

@@ -303,3 +303,56 @@ fn a_busy_visitors_stored_state_stays_under_8_kb() {
         text.len()
     );
 }
+
+/// The browser reports continuous input at most once a second and tells the engine the
+/// exact time of the last input (`note_activity`) before anything is decided: idle then
+/// fires exactly when it would have with every input reported.
+#[test]
+fn input_reported_late_fires_idle_at_the_same_moment_as_input_reported_at_once() {
+    let t0 = 1_000_000;
+    let mut every = engine();
+    let mut throttled = engine();
+    let mut unaware = engine();
+    let mut pushed: Option<u64> = None;
+    // A pointer moving every 100 ms for 10.9 s, then nothing.
+    for k in 0..=109u64 {
+        let t = t0 + k * 100;
+        every.handle(Signal::Activity, t);
+        if pushed.is_none_or(|p| t - p >= 1_000) {
+            pushed = Some(t);
+            throttled.handle(Signal::Activity, t);
+            unaware.handle(Signal::Activity, t);
+        }
+    }
+    assert_eq!(
+        pushed,
+        Some(t0 + 10_000),
+        "the last report came 0.9 s early"
+    );
+    let fired = |e: &mut Engine, at: u64, late: bool| {
+        if late {
+            e.note_activity(t0 + 10_900);
+        }
+        e.tick(at).iter().any(|d| d.rule_id == "idle")
+    };
+    // 30 s after the last report, but 29.1 s after the last input.
+    let at = t0 + 40_000;
+    assert!(!fired(&mut every, at, false));
+    assert!(
+        !fired(&mut throttled, at, true),
+        "the last input is 29.1 s old"
+    );
+    assert!(
+        fired(&mut unaware, at, false),
+        "without the catch-up, idle fires 0.9 s early (this is what note_activity fixes)"
+    );
+    let at = t0 + 40_900;
+    assert!(fired(&mut every, at, false));
+    assert!(fired(&mut throttled, at, true));
+    // Old news changes nothing: idle fired once for this period and does not again.
+    throttled.note_activity(t0 + 5_000);
+    assert!(!throttled
+        .tick(t0 + 80_000)
+        .iter()
+        .any(|d| d.rule_id == "idle"));
+}

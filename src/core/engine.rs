@@ -398,6 +398,16 @@ impl Engine {
         }
     }
 
+    /// Visitor activity that happened at `at` and was not reported then (the browser layer
+    /// reports input at most once a second and reads the exact time of the last input
+    /// before anything is decided). Moves the idle clock and the session like `Activity`,
+    /// without deciding anything; older news than what is known changes nothing.
+    pub fn note_activity(&mut self, at: u64) {
+        if at > self.state.session.last_activity && self.hidden_since.is_none() {
+            self.touch_session(at, true);
+        }
+    }
+
     /// Processes one signal at `now` and returns the rules that fired, highest priority first.
     pub fn handle(&mut self, signal: Signal, now: u64) -> Vec<Decision> {
         // Deadlines that passed before this signal are settled first, in time order.

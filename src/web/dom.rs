@@ -99,16 +99,51 @@ impl Drop for Frame {
 }
 
 #[wasm_bindgen(inline_js = "
-export function ck_frame_listener(target, type, onFrame) {
-  let pending = 0;
-  const frame = () => { pending = 0; onFrame(); };
-  const handler = () => { if (!pending) pending = requestAnimationFrame(frame); };
+export function ck_inputs(win, throttle, onActivity, onDepth) {
+  const doc = win.document;
+  const READ_MS = 100;
+  const st = { y: NaN, at: 0, last: -Infinity, max: 0, pending: 0, timer: 0, read: -Infinity, total: 0, view: 0, measured: -Infinity };
   const opts = { capture: true, passive: true };
-  target.addEventListener(type, handler, opts);
-  return function remove() {
-    target.removeEventListener(type, handler, opts);
-    if (pending) cancelAnimationFrame(pending);
-    pending = 0;
+  const act = () => {
+    const t = performance.now();
+    st.at = Date.now();
+    if (t - st.last >= throttle) { st.last = t; st.max = +onActivity() || 0; }
+  };
+  const move = (e) => { st.y = e.clientY; act(); };
+  const frame = () => {
+    st.pending = 0;
+    const root = doc.documentElement;
+    if (!root) return;
+    const t = performance.now();
+    st.read = t;
+    if (t - st.measured >= 500) { st.total = root.scrollHeight; st.view = win.innerHeight; st.measured = t; }
+    const d = st.total <= st.view + 1 ? 100 : Math.min(100, Math.max(0, (win.scrollY + st.view) / st.total * 100));
+    if (d >= st.max + 1 || (d > st.max && d >= 100)) { st.last = t; st.at = Date.now(); st.max = +onDepth(d) || 0; } else act();
+  };
+  // Reading the position can force a layout: at most one read per READ_MS, always in an
+  // animation frame, and a trailing read so the position where scrolling stopped counts.
+  const request = () => { st.timer = 0; st.pending = requestAnimationFrame(frame); };
+  const scroll = () => {
+    if (st.pending || st.timer) return;
+    const wait = st.read + READ_MS - performance.now();
+    if (wait > 0) st.timer = setTimeout(request, wait); else request();
+  };
+  const kinds = ['pointerdown', 'keydown', 'touchstart', 'wheel'];
+  for (const k of kinds) doc.addEventListener(k, act, opts);
+  doc.addEventListener('pointermove', move, opts);
+  win.addEventListener('scroll', scroll, opts);
+  return {
+    y: () => st.y,
+    at: () => st.at,
+    remove() {
+      for (const k of kinds) doc.removeEventListener(k, act, opts);
+      doc.removeEventListener('pointermove', move, opts);
+      win.removeEventListener('scroll', scroll, opts);
+      if (st.pending) cancelAnimationFrame(st.pending);
+      if (st.timer) clearTimeout(st.timer);
+      st.pending = 0;
+      st.timer = 0;
+    },
   };
 }
 export function ck_hook_history(history, notify) {
@@ -136,33 +171,86 @@ export function ck_hook_history(history, notify) {
 ")]
 extern "C" {
     fn ck_hook_history(history: &JsValue, notify: &js_sys::Function) -> js_sys::Function;
-    fn ck_frame_listener(
-        target: &EventTarget,
-        kind: &str,
-        on_frame: &js_sys::Function,
-    ) -> js_sys::Function;
+    fn ck_inputs(
+        win: &web_sys::Window,
+        throttle_ms: f64,
+        on_activity: &js_sys::Function,
+        on_depth: &js_sys::Function,
+    ) -> InputsJs;
+    #[derive(Clone)]
+    pub type InputsJs;
+    #[wasm_bindgen(method)]
+    fn y(this: &InputsJs) -> f64;
+    #[wasm_bindgen(method)]
+    fn at(this: &InputsJs) -> f64;
+    #[wasm_bindgen(method)]
+    fn remove(this: &InputsJs);
 }
 
-/// A passive listener whose events are coalesced to one animation frame in JS: a burst of
-/// events (scrolling at 120 Hz) costs no wasm call at all; the callback runs once per
-/// frame that had events. Dropping it removes the listener and cancels a pending frame.
-#[must_use = "the listener is removed when dropped"]
-pub struct FrameListener {
-    remove: js_sys::Function,
-    _cb: Closure<dyn FnMut()>,
+/// The page's continuous input, watched in JS so that the common case costs no wasm
+/// call:
+/// - pointer, key, touch and wheel activity reach `on_activity` at most once per
+///   `throttle_ms`; the time of the last input is kept for `last_input`;
+/// - scrolling is coalesced to one animation frame at most every 100 ms (reading the
+///   position can force a layout; a trailing frame reads where scrolling stopped). The
+///   frame reads the depth (page and viewport heights at most every 500 ms) and calls
+///   `on_depth(percent)` only for a new maximum at least one point deeper (or the
+///   bottom), else counts as activity;
+/// - both callbacks return the deepest scroll the engine knows for this page, so a new
+///   page (maximum back to 0) is picked up within one throttle interval;
+/// - the pointer's last `clientY` is kept for exit intent.
+///
+/// Dropping it removes every listener and cancels a pending frame or timer.
+#[must_use = "the listeners are removed when dropped"]
+pub struct Inputs {
+    js: InputsJs,
+    _activity: Closure<dyn FnMut() -> f64>,
+    _depth: Closure<dyn FnMut(f64) -> f64>,
 }
 
-impl FrameListener {
-    pub fn new(target: &EventTarget, kind: &str, f: impl FnMut() + 'static) -> FrameListener {
-        let cb = Closure::<dyn FnMut()>::new(f);
-        let remove = ck_frame_listener(target, kind, cb.as_ref().unchecked_ref());
-        FrameListener { remove, _cb: cb }
+impl Inputs {
+    pub fn new(
+        win: &web_sys::Window,
+        throttle_ms: u64,
+        activity: impl FnMut() -> f64 + 'static,
+        depth: impl FnMut(f64) -> f64 + 'static,
+    ) -> Inputs {
+        let a = Closure::<dyn FnMut() -> f64>::new(activity);
+        let d = Closure::<dyn FnMut(f64) -> f64>::new(depth);
+        let js = ck_inputs(
+            win,
+            throttle_ms as f64,
+            a.as_ref().unchecked_ref(),
+            d.as_ref().unchecked_ref(),
+        );
+        Inputs {
+            js,
+            _activity: a,
+            _depth: d,
+        }
+    }
+
+    /// A handle for `last_y` that does not keep the listeners alive.
+    pub fn js(&self) -> &InputsJs {
+        &self.js
+    }
+
+    /// When the visitor last touched, typed, scrolled or moved the pointer (ms since the
+    /// epoch), if ever.
+    pub fn last_input(js: &InputsJs) -> Option<u64> {
+        let t = js.at();
+        (t.is_finite() && t > 0.0).then_some(t as u64)
+    }
+
+    /// The pointer's last `clientY`, if it moved over the page.
+    pub fn last_y(js: &InputsJs) -> Option<f64> {
+        Some(js.y()).filter(|y| y.is_finite())
     }
 }
 
-impl Drop for FrameListener {
+impl Drop for Inputs {
     fn drop(&mut self) {
-        let _ = self.remove.call0(&JsValue::UNDEFINED);
+        self.js.remove();
     }
 }
 

@@ -15,11 +15,12 @@ use crate::core::engine::Signal;
 use crate::core::gesture::{ExitIntent, RageClicks};
 use crate::core::value::{Map, Value};
 
-use super::dom::{Frame, FrameListener, HistoryHook, Listener, Observer};
+use super::dom::{Frame, HistoryHook, Inputs, InputsJs, Listener, Observer};
 use super::runtime::{self, now, Runtime};
 
-/// At most one `Activity` signal per this interval (idle is accurate to this much).
-const ACTIVITY_THROTTLE_MS: u64 = 100;
+/// At most one `Activity` signal per this interval from continuous input; the exact time
+/// of the last input is read before anything is decided (see `Runtime::catch_up_activity`).
+const ACTIVITY_THROTTLE_MS: u64 = 1000;
 /// Elements observed for visibility, at most.
 const MAX_OBSERVED: usize = 500;
 /// Text captured from a clicked element, at most (characters).
@@ -41,7 +42,6 @@ struct Shared {
     hover_ids: js_sys::Array,
     rage: RageClicks,
     exit: ExitIntent,
-    last_activity: u64,
     hovered: Vec<u16>,
     seen: Vec<Seen>,
     visible_count: Vec<(u16, u32)>,
@@ -54,7 +54,7 @@ type S = Rc<RefCell<Shared>>;
 /// Everything cuekit attached to the page.
 pub struct Listeners {
     _listeners: Vec<Listener>,
-    _scroll: Option<FrameListener>,
+    _inputs: Option<Inputs>,
     _io: Option<Rc<Observer<IntersectionObserver>>>,
     _mo: Option<Observer<MutationObserver>>,
     _rescan: Option<Rc<Frame>>,
@@ -262,31 +262,16 @@ fn tagged(name: &str, attrs: &[Value]) -> Option<(String, Map)> {
     Some((name.to_string(), props))
 }
 
+/// Continuous input (already throttled in JS).
 fn activity(s: &S) {
-    let t = now();
-    let due = {
-        let mut sh = s.borrow_mut();
-        if t.saturating_sub(sh.last_activity) >= ACTIVITY_THROTTLE_MS {
-            sh.last_activity = t;
-            true
-        } else {
-            false
-        }
-    };
-    if due {
-        send(s, Signal::Activity);
-    }
+    send(s, Signal::Activity);
 }
 
 fn on_click(s: &S, ev: Event) {
     // ck_click is plain JS (no way back into cuekit), so the borrow spans the call.
     let (targets, mut props, tag, x, y) = read_click(&ev, &s.borrow().sels);
     let t = now();
-    let rage = {
-        let mut sh = s.borrow_mut();
-        sh.last_activity = t;
-        sh.rage.click(t, x, y)
-    };
+    let rage = s.borrow_mut().rage.click(t, x, y);
     props.insert("x", Value::Num(x));
     props.insert("y", Value::Num(y));
     match rage {
@@ -305,50 +290,6 @@ fn on_click(s: &S, ev: Event) {
                 send(s, event(&name, p, t));
             }
         }
-    }
-}
-
-/// Reads the scroll depth once per frame. The page and viewport heights (which can force
-/// a layout) are re-read at most every 500 ms; the scroll position every frame.
-struct ScrollMeter {
-    win: Option<web_sys::Window>,
-    root: Option<Element>,
-    total: f64,
-    view: f64,
-    measured: u64,
-}
-
-const SCROLL_REMEASURE_MS: u64 = 500;
-
-impl ScrollMeter {
-    fn new() -> ScrollMeter {
-        let win = web_sys::window();
-        let root = win
-            .as_ref()
-            .and_then(|w| w.document())
-            .and_then(|d| d.document_element());
-        ScrollMeter {
-            win,
-            root,
-            total: 0.0,
-            view: 0.0,
-            measured: 0,
-        }
-    }
-
-    fn depth(&mut self) -> Option<f64> {
-        let win = self.win.as_ref()?;
-        let t = now();
-        if self.measured == 0 || t.saturating_sub(self.measured) >= SCROLL_REMEASURE_MS {
-            self.total = f64::from(self.root.as_ref()?.scroll_height());
-            self.view = win.inner_height().ok()?.as_f64()?;
-            self.measured = t;
-        }
-        let y = win.scroll_y().ok()?;
-        if self.total <= self.view + 1.0 {
-            return Some(100.0);
-        }
-        Some(((y + self.view) / self.total * 100.0).clamp(0.0, 100.0))
     }
 }
 
@@ -383,10 +324,13 @@ fn on_hover(s: &S, ev: Event, leaving_document: bool) {
     }
 }
 
-fn on_exit(s: &S, ev: Event) {
+fn on_exit(s: &S, pointer: &InputsJs, ev: Event) {
     let Some(m) = ev.dyn_ref::<MouseEvent>() else {
         return;
     };
+    if let Some(y) = Inputs::last_y(pointer) {
+        s.borrow_mut().exit.pointer_move(y);
+    }
     let to_outside = m.related_target().is_none();
     let from_select = ev
         .target()
@@ -662,7 +606,6 @@ impl Listeners {
             watch,
             rage,
             exit: ExitIntent::new(t, exit_delay),
-            last_activity: 0,
             hovered: Vec::new(),
             seen: Vec::new(),
             visible_count: Vec::new(),
@@ -672,7 +615,7 @@ impl Listeners {
         let mut ls = Vec::new();
         let mut out = Listeners {
             _listeners: Vec::new(),
-            _scroll: None,
+            _inputs: None,
             _io: None,
             _mo: None,
             _rescan: None,
@@ -697,43 +640,38 @@ impl Listeners {
         let s1 = s.clone();
         add(d, "click", Box::new(move |ev| on_click(&s1, ev)));
 
-        // Activity (idle detection), throttled; pointer moves also feed exit intent.
-        for kind in ["pointerdown", "keydown", "touchstart", "wheel"] {
-            let s1 = s.clone();
-            add(d, kind, Box::new(move |_| activity(&s1)));
-        }
-        let s1 = s.clone();
-        add(
-            d,
-            "pointermove",
-            Box::new(move |ev| {
-                if let Some(m) = ev.dyn_ref::<MouseEvent>() {
-                    s1.borrow_mut().exit.pointer_move(f64::from(m.client_y()));
-                }
+        // Activity (idle detection) and scroll depth, watched in JS (see `Inputs`): the
+        // engine hears activity at most every ACTIVITY_THROTTLE_MS and scrolling only at a
+        // new maximum depth.
+        let known_max = |s: &S| {
+            s.borrow()
+                .rt
+                .upgrade()
+                .and_then(|rt| rt.try_borrow().ok().map(|r| r.engine.max_scroll()))
+                .unwrap_or(0.0)
+        };
+        let (s1, s2) = (s.clone(), s.clone());
+        let inputs = Inputs::new(
+            &win,
+            ACTIVITY_THROTTLE_MS,
+            move || {
                 activity(&s1);
-            }),
-        );
-
-        // Scroll depth: the raw handler (in JS) only requests one frame; the frame reads
-        // layout and is the only call into wasm.
-        let s1 = s.clone();
-        let mut meter = ScrollMeter::new();
-        out._scroll = Some(FrameListener::new(w, "scroll", move || {
-            if let Some(depth) = meter.depth() {
-                // Only a new maximum matters to the engine; any other scroll is activity
-                // (throttled), which keeps the idle clock honest at a fraction of the cost.
-                let known = s1
-                    .borrow()
-                    .rt
-                    .upgrade()
-                    .and_then(|rt| rt.try_borrow().ok().map(|r| r.engine.max_scroll()));
-                if known.is_some_and(|max| depth <= max) {
-                    activity(&s1);
+                known_max(&s1)
+            },
+            move |depth| {
+                if depth > known_max(&s2) {
+                    send(&s2, Signal::Scroll { depth });
                 } else {
-                    send(&s1, Signal::Scroll { depth });
+                    activity(&s2);
                 }
-            }
-        }));
+                known_max(&s2)
+            },
+        );
+        let pointer = inputs.js().clone();
+        if let Ok(mut r) = rt.try_borrow_mut() {
+            r.last_input = Some(pointer.clone());
+        }
+        out._inputs = Some(inputs);
 
         // Visibility: hidden / visible (with the away time computed by the engine).
         let s1 = s.clone();
@@ -757,7 +695,11 @@ impl Listeners {
 
         // Exit intent.
         let s1 = s.clone();
-        add(d, "mouseout", Box::new(move |ev| on_exit(&s1, ev)));
+        add(
+            d,
+            "mouseout",
+            Box::new(move |ev| on_exit(&s1, &pointer, ev)),
+        );
 
         // Hover start/end on watched selectors.
         if !s.borrow().watch.hover.is_empty() {

@@ -50,6 +50,8 @@ pub struct Runtime {
     /// Decisions held back only because another prompt was on screen (`oneAtATime`):
     /// they are decided again when the screen is free (until `DEFER_MS` after they fired).
     deferred: Vec<Decision>,
+    /// Reads the time of the visitor's last input (kept in JS by the listeners).
+    pub last_input: Option<super::dom::InputsJs>,
 }
 
 /// Decisions waiting for the screen, at most; the oldest goes first.
@@ -99,6 +101,7 @@ impl Runtime {
             destroyed: false,
             paused: false,
             warned: false,
+            last_input: None,
         }))
     }
 
@@ -143,6 +146,18 @@ impl Runtime {
         match self.store.peek(now) {
             Some(other) => self.engine.merge_state(&other),
             None => false,
+        }
+    }
+
+    /// Tells the engine about input it was not told of yet (activity is reported at most
+    /// once a second), so that idle and session time are exact when anything is decided.
+    fn catch_up_activity(&mut self) {
+        if let Some(at) = self
+            .last_input
+            .as_ref()
+            .and_then(super::dom::Inputs::last_input)
+        {
+            self.engine.note_activity(at);
         }
     }
 
@@ -606,6 +621,7 @@ pub fn dispatch(shared: &Shared, signal: Signal) {
             return;
         }
         let t = now();
+        rt.catch_up_activity();
         let decisions = rt.engine.handle(signal, t);
         rt.process(decisions, t, &mut emits);
         if rt.engine.take_segments_changed() {
@@ -638,6 +654,7 @@ pub fn tick(shared: &Shared) {
         }
         let t = now();
         rt.armed_for = None;
+        rt.catch_up_activity();
         let decisions = rt.engine.tick(t);
         rt.process(decisions, t, &mut emits);
         rt.retry_deferred(t, &mut emits);
