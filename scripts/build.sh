@@ -17,4 +17,9 @@ wasm-pack build --release --target web --out-dir pkg --out-name cuekit
 # wasm-pack writes a pkg/.gitignore of "*", which would keep pkg/snippets/ (the history
 # hook's JS) out of `npm pack`, and a copy of the README the package already has.
 rm -f pkg/.gitignore pkg/README.md
+# The generated glue and snippets ship minified (−3.7 KB gzipped): whitespace, comments and
+# local names only; exported names and the import object's keys are kept.
+for f in pkg/cuekit.js pkg/snippets/*/*.js; do
+	esbuild "$f" --minify --format=esm --log-level=error --allow-overwrite --outfile="$f"
+done
 node scripts/size.mjs

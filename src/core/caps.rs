@@ -163,7 +163,7 @@ impl Ledger {
 
     /// Sorted, de-duplicated, pruned: a deterministic function of the set of entries.
     fn normalize(&mut self) {
-        self.entries.sort();
+        crate::core::sort::sort(&mut self.entries);
         self.entries.dedup();
         if self.entries.len() <= KEEP_PER_CLASS && self.entries.len() <= MAX_ENTRIES {
             return;
@@ -422,7 +422,7 @@ fn check_limits(
             .filter(|t| *t >= since && *t <= now)
             .collect();
         if inside.len() as u32 >= max {
-            inside.sort_unstable();
+            crate::core::sort::sort(&mut inside);
             // The cap lifts when the oldest counted show leaves the window.
             let until = match window {
                 None | Some(u64::MAX) => None,

@@ -409,7 +409,7 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
             watch.scroll.push(t);
         }
     }
-    watch.scroll.sort_unstable();
+    crate::core::sort::sort(&mut watch.scroll);
     let mut cfg = Config {
         rules,
         caps: global,

@@ -747,7 +747,7 @@ impl Engine {
                         continue;
                     }
                     *lazy_dirty = true;
-                    due.sort_by_key(|p| p.deadline);
+                    crate::core::sort::sort_by_key(&mut due, |p| p.deadline);
                     for p in due {
                         // A wait from an earlier visit is stale: drop it.
                         if p.session != state.session.start {
@@ -805,7 +805,7 @@ impl Engine {
             }
         }
         self.recompute_deadline();
-        out.sort_by_key(|d| d.at);
+        crate::core::sort::sort_by_key(&mut out, |d| d.at);
         out
     }
 
@@ -1626,7 +1626,7 @@ fn merge_progress(ours: &mut Progress, theirs: &Progress) -> bool {
                             changed = true;
                         }
                     }
-                    mine.sort_unstable();
+                    crate::core::sort::sort(mine);
                 } else if a.len() < MAX_GROUPS {
                     a.push((key.clone(), ts.clone()));
                     changed = true;
@@ -1665,6 +1665,6 @@ fn merge_progress(ours: &mut Progress, theirs: &Progress) -> bool {
 }
 
 /// Highest priority first. Stable: equal priorities keep their order (time, rule).
-pub fn sort(out: &mut [Decision]) {
-    out.sort_by_key(|d| core::cmp::Reverse(d.priority));
+pub fn sort(out: &mut Vec<Decision>) {
+    crate::core::sort::sort_by_key(out, |d| core::cmp::Reverse(d.priority));
 }

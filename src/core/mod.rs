@@ -13,6 +13,7 @@ pub mod rate;
 pub mod reader;
 pub mod regex;
 pub mod segment;
+pub mod sort;
 pub mod state;
 pub mod stats;
 pub mod template;

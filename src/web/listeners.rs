@@ -781,7 +781,7 @@ impl Listeners {
             let thresholds = js_sys::Array::new();
             let mut ratios: Vec<f64> = visible.iter().map(|(_, r)| *r).collect();
             ratios.push(0.0);
-            ratios.sort_by(|a, b| a.total_cmp(b));
+            crate::core::sort::sort_by(&mut ratios, |a, b| a.total_cmp(b));
             ratios.dedup();
             for r in ratios {
                 thresholds.push(&JsValue::from_f64(r));
