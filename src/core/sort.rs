@@ -92,7 +92,7 @@ mod tests {
             let mut desc = v.clone();
             sort_by(&mut desc, |a, b| b.0.cmp(&a.0));
             let mut std = v;
-            std.sort_by(|a, b| b.0.cmp(&a.0));
+            std.sort_by_key(|p| std::cmp::Reverse(p.0));
             assert_eq!(desc, std, "n = {n}, descending");
         }
         let mut words = vec!["pear", "apple", "fig", "apple"];
