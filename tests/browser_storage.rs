@@ -122,14 +122,54 @@ fn choices_survive_a_reload() {
     b.destroy();
 }
 
+/// A task boundary: what a real tab does between two inputs.
+async fn next_task() {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window()
+            .expect("window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+}
+
 #[wasm_bindgen_test]
-fn global_cap_and_dismissals_hold_across_two_instances_sharing_storage() {
+async fn a_show_is_saved_in_the_next_task_and_a_choice_at_once() {
+    storage().clear().expect("clear");
+    let ck = create(json(
+        r#"{"rules":[{"id":"a","trigger":"go-a"},{"id":"b","trigger":"go-b"},{"id":"d","trigger":"go-d"}]}"#,
+    ))
+    .expect("valid");
+    let w = watch(&ck);
+    next_task().await;
+    let shows = || stored().unwrap_or_default().matches("\"show\"").count();
+    go(&ck, "go-a");
+    go(&ck, "go-b");
+    assert_eq!(w.shown.borrow().len(), 2);
+    assert_eq!(shows(), 0, "the input's own task does not write");
+    next_task().await;
+    assert_eq!(shows(), 2, "one write, right after, for both shows");
+    ck.dismiss("a");
+    assert!(
+        stored().unwrap_or_default().contains("\"dismiss\""),
+        "a choice is written at once"
+    );
+    go(&ck, "go-d");
+    assert_eq!(w.shown.borrow().len(), 3);
+    ck.destroy();
+    assert_eq!(shows(), 3, "destroy() writes what was pending");
+}
+
+#[wasm_bindgen_test]
+async fn global_cap_and_dismissals_hold_across_two_instances_sharing_storage() {
     storage().clear().expect("clear");
     let tab1 = create(json(CAPPED)).expect("valid");
     let tab2 = create(json(CAPPED)).expect("valid");
     let (w1, w2) = (watch(&tab1), watch(&tab2));
+    // Each tab acts in a task of its own, as two real tabs do.
     go(&tab1, "go-a");
+    next_task().await;
     go(&tab2, "go-b");
+    next_task().await;
     go(&tab1, "go-c");
     assert_eq!(
         w1.shown.borrow().len() + w2.shown.borrow().len(),

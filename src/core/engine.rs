@@ -337,6 +337,12 @@ impl Engine {
 
     /// True once since the last save when only progress changed (pattern windows, page
     /// views, activity): saved every few seconds and when the page goes away.
+    /// Whether something must be saved now (see `take_dirty`) or soon (`take_lazy_dirty`),
+    /// without clearing either.
+    pub fn owes_save(&self) -> (bool, bool) {
+        (self.dirty, self.lazy_dirty)
+    }
+
     pub fn take_lazy_dirty(&mut self) -> bool {
         core::mem::take(&mut self.lazy_dirty)
     }

@@ -52,6 +52,8 @@ pub struct Runtime {
     deferred: Vec<Decision>,
     /// Reads the time of the visitor's last input (kept in JS by the listeners).
     pub last_input: Option<super::dom::InputsJs>,
+    /// The save that follows an input, in a task of its own (see `save_soon`).
+    save_timer: Option<Timeout>,
 }
 
 /// Decisions waiting for the screen, at most; the oldest goes first.
@@ -102,6 +104,7 @@ impl Runtime {
             paused: false,
             warned: false,
             last_input: None,
+            save_timer: None,
         }))
     }
 
@@ -186,6 +189,7 @@ impl Runtime {
     pub fn shutdown(&mut self) {
         self.destroyed = true;
         self.timer = None;
+        self.save_timer = None;
         self.armed_for = None;
         self.handlers.clear();
         // Pending webhooks stay stored for the next page; the retry timer stops.
@@ -637,7 +641,7 @@ pub fn dispatch(shared: &Shared, signal: Signal) {
         }
         rt.retry_deferred(t, &mut emits);
         arm(&mut rt, shared);
-        rt.persist(false);
+        save_soon(&mut rt, shared);
     }
     call(shared, emits);
 }
@@ -659,7 +663,7 @@ pub fn tick(shared: &Shared) {
         rt.process(decisions, t, &mut emits);
         rt.retry_deferred(t, &mut emits);
         arm(&mut rt, shared);
-        rt.persist(false);
+        save_soon(&mut rt, shared);
     }
     call(shared, emits);
 }
@@ -692,6 +696,29 @@ pub fn with<R>(
 /// The renderer's outcome callback: runs after the renderer released its own state.
 pub fn on_ui(shared: &Shared, rule: &str, o: UiOutcome) {
     with(shared, |rt, now, out| rt.ui_outcome(rule, o, now, out));
+}
+
+/// Saving after an input or a deadline: what must be saved now (a show: frequency caps
+/// count it, in this tab and others) is written in a task of its own right after this
+/// one, so the handler of a click or a `track()` call does not pay for `localStorage`,
+/// and several shows in one task share one write; progress keeps its 2 s pace. The
+/// visitor's choices and consent (API calls and message buttons, through `with`) are
+/// written at once, and page hide and `destroy()` write whatever is pending.
+fn save_soon(rt: &mut Runtime, shared: &Shared) {
+    let (urgent, lazy) = rt.engine.owes_save();
+    let lazy_due = (lazy || rt.lazy_pending) && now().saturating_sub(rt.last_save) >= LAZY_SAVE_MS;
+    if !(urgent || lazy_due) || rt.save_timer.is_some() || !rt.store.writable() {
+        return;
+    }
+    let weak: Weak<RefCell<Runtime>> = Rc::downgrade(shared);
+    rt.save_timer = Some(Timeout::new(0, move || {
+        if let Some(shared) = weak.upgrade() {
+            if let Ok(mut rt) = shared.try_borrow_mut() {
+                rt.save_timer = None;
+                rt.persist(false);
+            }
+        }
+    }));
 }
 
 /// Keeps exactly one timer armed for the engine's next deadline. A timer armed for an

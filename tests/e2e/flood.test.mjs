@@ -1,10 +1,14 @@
 // Flood: 10,000 mixed inputs through the real listeners and the public API (www/bench.html,
-// its 23 rules of every kind; see `flood()` in www/bench.js), twice. The wasm linear memory
-// must not grow from the end of the warm-up flood to the end of the second one.
+// its 23 rules of every kind; see `flood()` in www/bench.js), three times. From the end of
+// the warm-up flood to the end of the third, the wasm linear memory may grow by one 64 KiB
+// page at most: where the allocator places a large transient buffer (a stored record being
+// written) varies from run to run and now and then takes one more page, once; state that
+// keeps growing grows on every flood. Over 20,000 inputs, one page is 3.3 bytes per input:
+// a leak of that much or more fails.
 //
 // What the assertion measures: `WebAssembly.Memory.buffer.byteLength` of cuekit's module,
-// i.e. the pages the Rust allocator has taken. Linear memory never shrinks, so any growth
-// in the second flood means Rust-side state kept growing (pattern progress, ledger,
+// i.e. the pages the Rust allocator has taken. Linear memory never shrinks, so growth over
+// the measured floods means Rust-side state kept growing (pattern progress, ledger,
 // interned strings, buffers) past its bounds. It does NOT see JS-side leaks (a growing JS
 // array, or wasm-bindgen's JS object table): those are in the JS heap, reported here (after
 // a forced GC) but not asserted, since the JS heap moves with the page's own work too.
@@ -43,29 +47,35 @@ async function openPage() {
 
 const mb = (b) => `${(b / 1048576).toFixed(2)} MB`;
 
-async function twoFloods(page, n, opts = {}) {
-  const warm = await page.evaluate(([k, o]) => window.bench.flood(k, o), [n, opts]);
-  const m1 = await page.evaluate(() => window.bench.memory());
-  const second = await page.evaluate(([k, o]) => window.bench.flood(k, o), [n, opts]);
-  const m2 = await page.evaluate(() => window.bench.memory());
-  return { warm, second, m1, m2 };
+const PAGE = 65536;
+
+async function floods(page, n, opts = {}) {
+  const flood = () => page.evaluate(([k, o]) => window.bench.flood(k, o), [n, opts]);
+  const memory = () => page.evaluate(() => window.bench.memory());
+  const warm = await flood();
+  const m1 = await memory();
+  const second = await flood();
+  const m2 = await memory();
+  await flood();
+  const m3 = await memory();
+  return { warm, second, m1, m2, m3 };
 }
 
-test(`wasm memory stays flat over a second flood of ${N.toLocaleString('en-US')} mixed inputs`, { timeout: 120000 }, async (t) => {
+test(`wasm memory stays flat (one page of slack) over two more floods of ${N.toLocaleString("en-US")} mixed inputs`, { timeout: 120000 }, async (t) => {
   const { browser, page, errors } = await openPage();
   try {
     const m0 = await page.evaluate(() => window.bench.memory());
     assert.ok(m0.wasmBytes > 0, 'the bench page sees the wasm memory');
-    const { warm, second, m1, m2 } = await twoFloods(page, N, { chunk: CHUNK });
+    const { warm, second, m1, m2, m3 } = await floods(page, N, { chunk: CHUNK });
     const us = (r) => ((r.syncMs / r.events) * 1000).toFixed(1);
-    t.diagnostic(`wasm memory: start ${mb(m0.wasmBytes)}, after warm-up flood ${mb(m1.wasmBytes)}, after second flood ${mb(m2.wasmBytes)}`);
+    t.diagnostic(`wasm memory: start ${mb(m0.wasmBytes)}, after warm-up flood ${mb(m1.wasmBytes)}, after second flood ${mb(m2.wasmBytes)}, after third ${mb(m3.wasmBytes)}`);
     t.diagnostic(`JS heap after GC (reported only): ${mb(m1.jsHeapUsed)} → ${mb(m2.jsHeapUsed)}`);
     t.diagnostic(`second flood: ${second.events} inputs, ${us(second)} µs/input synchronous (listeners + API, browser dispatch included), `
       + `${second.asyncMs.toFixed(1)} ms in frames/observers/timers, ${second.decisions} decisions; `
       + `long tasks (reported, not asserted): warm-up ${warm.longTasks}, second ${second.longTasks}${second.longTaskMs.length ? ` (${second.longTaskMs.join(', ')} ms)` : ''}`);
     assert.ok(second.decisions > 0, 'the flood produced decisions (the SDK was running)');
-    assert.ok(m2.wasmBytes <= m1.wasmBytes,
-      `wasm memory grew during the second flood: ${m1.wasmBytes} → ${m2.wasmBytes} bytes`);
+    assert.ok(m3.wasmBytes - m1.wasmBytes <= PAGE,
+      `wasm memory grew over two floods after the warm-up: ${m1.wasmBytes} → ${m2.wasmBytes} → ${m3.wasmBytes} bytes`);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
@@ -76,9 +86,9 @@ test('positive control: the same check sees a deliberate wasm leak', { timeout: 
   const { browser, page } = await openPage();
   try {
     // Shorter floods; 64 KiB leaked per chunk of 50 inputs: 40 chunks, 2.5 MB per flood.
-    const { m1, m2 } = await twoFloods(page, 2000, { chunk: 50, leakBytesPerChunk: 65536 });
-    t.diagnostic(`with the leak: ${mb(m1.wasmBytes)} → ${mb(m2.wasmBytes)}`);
-    assert.ok(m2.wasmBytes > m1.wasmBytes, 'a leak in wasm memory makes the flatness check fail');
+    const { m1, m3 } = await floods(page, 2000, { chunk: 50, leakBytesPerChunk: 65536 });
+    t.diagnostic(`with the leak: ${mb(m1.wasmBytes)} → ${mb(m3.wasmBytes)}`);
+    assert.ok(m3.wasmBytes - m1.wasmBytes > PAGE, 'a leak in wasm memory makes the flatness check fail');
   } finally {
     await browser.close();
   }

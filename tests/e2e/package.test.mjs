@@ -82,7 +82,7 @@ test('the tarball holds the JS, the types, the script tag, the wasm and its snip
   }
   // Every module pkg/cuekit.js imports ships (wasm-bindgen snippets).
   const glue = await readFile(join(app, 'node_modules/cuekit/pkg/cuekit.js'), 'utf8');
-  const imports = [...glue.matchAll(/from\s+["'](\.\/[^"']+)["']/g)].map((m) => `pkg/${m[1].slice(2)}`);
+  const imports = [...glue.matchAll(/from\s*["'](\.\/[^"']+)["']/g)].map((m) => `pkg/${m[1].slice(2)}`);
   assert.ok(imports.length > 0);
   for (const f of imports) assert.ok(files.includes(f), `${f} (imported by pkg/cuekit.js) ships`);
   const stray = files.filter((f) => /^(src|target|tests|www|scripts|benches|node_modules)\//.test(f) || /^Cargo\./.test(f));
