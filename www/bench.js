@@ -297,6 +297,31 @@ async function runClicks(seconds, perSecond = 50) {
   });
 }
 
+// ---- calibration ----------------------------------------------------------------------------
+// The least a listener of each kind can do, timed by the same harness after ck.destroy():
+// a click listener that reads the event's composed path (what matching through shadow
+// roots needs) and a scroll listener that reads the position in one animation frame. On a
+// paced input (one every 8–20 ms) the CPU's caches are cold, so even this costs tens of
+// µs here; the rows show the floor the SDK's own numbers sit on.
+let floor = null;
+function calibrate(on) {
+  if (floor) floor();
+  floor = null;
+  if (!on) return;
+  const opts = { capture: true, passive: true };
+  let pending = 0;
+  const click = (e) => { window.__floorPath = e.composedPath().length; };
+  const frame = () => { pending = 0; window.__floorY = window.scrollY; };
+  const scroll = () => { if (!pending) pending = requestAnimationFrame(frame); };
+  document.addEventListener('click', click, true);
+  window.addEventListener('scroll', scroll, opts);
+  floor = () => {
+    document.removeEventListener('click', click, true);
+    window.removeEventListener('scroll', scroll, opts);
+    if (pending) cancelAnimationFrame(pending);
+  };
+}
+
 // ---- flood ------------------------------------------------------------------------------
 // `n` mixed inputs as fast as the page allows, through the public API and the real
 // listeners: 30 % ck.track() (with props), 25 % clicks (tagged and untagged targets; the
@@ -479,7 +504,7 @@ ready.catch((err) => {
   console.error(err);
 });
 
-window.bench = { ready, runScroll, runClicks, flood, destroy, memory, info, running: () => ck !== null };
+window.bench = { ready, runScroll, runClicks, flood, destroy, memory, info, calibrate, running: () => ck !== null };
 
 // By hand: a quick run with baseline, shown as JSON (the driver prints the real table).
 document.getElementById('run-quick').addEventListener('click', async () => {

@@ -8,9 +8,27 @@
 
 use core::cmp::Ordering;
 
+/// Lists this short are sorted in place by insertion.
+const SMALL: usize = 12;
+
 /// Sorts `v` by `cmp`, keeping equal elements in their order (stable).
 pub fn sort_by<T>(v: &mut Vec<T>, mut cmp: impl FnMut(&T, &T) -> Ordering) {
-    if v.len() < 2 {
+    if v.len() <= SMALL {
+        // In place, no allocation: the common case (the decisions of one event).
+        for i in 1..v.len() {
+            let mut j = i;
+            while j > 0 {
+                let after = match (v.get(j - 1), v.get(j)) {
+                    (Some(a), Some(b)) => cmp(a, b) == Ordering::Greater,
+                    _ => false,
+                };
+                if !after {
+                    break;
+                }
+                v.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         return;
     }
     let order = {

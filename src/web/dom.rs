@@ -146,6 +146,14 @@ export function ck_inputs(win, throttle, onActivity, onDepth) {
     },
   };
 }
+export function ck_later(cb) {
+  let t = 0;
+  const run = () => { t = 0; cb(); };
+  return {
+    schedule() { if (!t) t = setTimeout(run, 0); },
+    cancel() { if (t) clearTimeout(t); t = 0; },
+  };
+}
 export function ck_hook_history(history, notify) {
   const state = { on: true };
   const wrap = (name) => {
@@ -185,6 +193,38 @@ extern "C" {
     fn at(this: &InputsJs) -> f64;
     #[wasm_bindgen(method)]
     fn remove(this: &InputsJs);
+    fn ck_later(cb: &js_sys::Function) -> LaterJs;
+    type LaterJs;
+    #[wasm_bindgen(method)]
+    fn schedule(this: &LaterJs);
+    #[wasm_bindgen(method)]
+    fn cancel(this: &LaterJs);
+}
+
+/// A callback run in a task of its own after the current one (`setTimeout(0)`), however
+/// many times it is asked for before then; one closure for its whole life, so asking
+/// costs one call. Dropping it cancels a pending run.
+pub struct Later {
+    js: LaterJs,
+    _cb: Closure<dyn FnMut()>,
+}
+
+impl Later {
+    pub fn new(f: impl FnMut() + 'static) -> Later {
+        let cb = Closure::<dyn FnMut()>::new(f);
+        let js = ck_later(cb.as_ref().unchecked_ref());
+        Later { js, _cb: cb }
+    }
+
+    pub fn schedule(&self) {
+        self.js.schedule();
+    }
+}
+
+impl Drop for Later {
+    fn drop(&mut self) {
+        self.js.cancel();
+    }
 }
 
 /// The page's continuous input, watched in JS so that the common case costs no wasm

@@ -53,7 +53,7 @@ pub struct Runtime {
     /// Reads the time of the visitor's last input (kept in JS by the listeners).
     pub last_input: Option<super::dom::InputsJs>,
     /// The save that follows an input, in a task of its own (see `save_soon`).
-    save_timer: Option<Timeout>,
+    saver: Option<super::dom::Later>,
 }
 
 /// Decisions waiting for the screen, at most; the oldest goes first.
@@ -104,7 +104,7 @@ impl Runtime {
             paused: false,
             warned: false,
             last_input: None,
-            save_timer: None,
+            saver: None,
         }))
     }
 
@@ -189,7 +189,7 @@ impl Runtime {
     pub fn shutdown(&mut self) {
         self.destroyed = true;
         self.timer = None;
-        self.save_timer = None;
+        self.saver = None;
         self.armed_for = None;
         self.handlers.clear();
         // Pending webhooks stay stored for the next page; the retry timer stops.
@@ -707,18 +707,20 @@ pub fn on_ui(shared: &Shared, rule: &str, o: UiOutcome) {
 fn save_soon(rt: &mut Runtime, shared: &Shared) {
     let (urgent, lazy) = rt.engine.owes_save();
     let lazy_due = (lazy || rt.lazy_pending) && now().saturating_sub(rt.last_save) >= LAZY_SAVE_MS;
-    if !(urgent || lazy_due) || rt.save_timer.is_some() || !rt.store.writable() {
+    if !(urgent || lazy_due) || !rt.store.writable() {
         return;
     }
-    let weak: Weak<RefCell<Runtime>> = Rc::downgrade(shared);
-    rt.save_timer = Some(Timeout::new(0, move || {
-        if let Some(shared) = weak.upgrade() {
-            if let Ok(mut rt) = shared.try_borrow_mut() {
-                rt.save_timer = None;
-                rt.persist(false);
+    let saver = rt.saver.get_or_insert_with(|| {
+        let weak: Weak<RefCell<Runtime>> = Rc::downgrade(shared);
+        super::dom::Later::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                if let Ok(mut rt) = shared.try_borrow_mut() {
+                    rt.persist(false);
+                }
             }
-        }
-    }));
+        })
+    });
+    saver.schedule();
 }
 
 /// Keeps exactly one timer armed for the engine's next deadline. A timer armed for an
