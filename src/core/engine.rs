@@ -335,14 +335,14 @@ impl Engine {
         core::mem::take(&mut self.dirty)
     }
 
-    /// True once since the last save when only progress changed (pattern windows, page
-    /// views, activity): saved every few seconds and when the page goes away.
     /// Whether something must be saved now (see `take_dirty`) or soon (`take_lazy_dirty`),
     /// without clearing either.
     pub fn owes_save(&self) -> (bool, bool) {
         (self.dirty, self.lazy_dirty)
     }
 
+    /// True once since the last save when only progress changed (pattern windows, page
+    /// views, activity): saved every few seconds and when the page goes away.
     pub fn take_lazy_dirty(&mut self) -> bool {
         core::mem::take(&mut self.lazy_dirty)
     }

@@ -270,7 +270,7 @@ impl Inputs {
         }
     }
 
-    /// A handle for `last_y` that does not keep the listeners alive.
+    /// A handle for `last_y` and `last_input` that does not keep the listeners alive.
     pub fn js(&self) -> &InputsJs {
         &self.js
     }

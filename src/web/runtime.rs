@@ -164,8 +164,10 @@ impl Runtime {
         }
     }
 
-    /// Saves the state when it changed: at once for shows, choices, consent, visits and
-    /// attributes; progress at most every 2 s, or when `force`d (page hide). Reads and merges what another tab wrote first, so nothing of theirs is lost.
+    /// Saves the state when it changed: what the engine marks urgent (shows, choices,
+    /// consent, visits, attributes) now, progress at most every 2 s or when `force`d (page
+    /// hide, destroy). Reads and merges what another tab wrote first, so nothing of theirs
+    /// is lost. After an input this runs in a task of its own (`save_soon`).
     pub fn persist(&mut self, force: bool) {
         if self.destroyed {
             return;
