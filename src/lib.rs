@@ -380,7 +380,7 @@ pub mod api {
         /// choices, as stored.
         pub fn export(&self) -> JsValue {
             match self.rt.try_borrow() {
-                Ok(rt) => to_js(&rt.engine.export_state().to_value()),
+                Ok(rt) => to_js(&rt.engine.state_value()),
                 Err(_) => JsValue::NULL,
             }
         }

@@ -313,6 +313,18 @@ impl Engine {
         st
     }
 
+    /// What `export_state().to_value()` gives, without copying the state first: the
+    /// stored record.
+    pub fn state_value(&self) -> Value {
+        let live = self
+            .cfg
+            .rules
+            .iter()
+            .zip(&self.progress)
+            .filter_map(|(r, p)| Some((r.id.as_str(), r.fingerprint.as_str(), p.as_ref()?)));
+        self.state.to_value_with(live)
+    }
+
     /// The deepest scroll reached on this page, in percent.
     pub fn max_scroll(&self) -> f64 {
         self.max_scroll

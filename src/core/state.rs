@@ -97,11 +97,22 @@ fn num(n: u64) -> Value {
 
 impl State {
     pub fn to_value(&self) -> Value {
+        self.to_value_with(core::iter::empty())
+    }
+
+    /// As `to_value`, with `more` pattern progress (rule id, fingerprint, progress) after
+    /// the state's own: the engine's live progress, stored without copying the state.
+    pub fn to_value_with<'a>(
+        &'a self,
+        more: impl Iterator<Item = (&'a str, &'a str, &'a Progress)>,
+    ) -> Value {
         let v = &self.visitor;
         let s = &self.session;
         let patterns: Vec<Value> = self
             .patterns
             .iter()
+            .map(|(id, fp, p)| (id.as_str(), fp.as_str(), p))
+            .chain(more)
             .map(|(id, fp, p)| {
                 let (kind, data) = match p {
                     Progress::Sequence(list) => (
@@ -151,8 +162,8 @@ impl State {
                     Progress::Idle(t) => ("idle", num(*t)),
                 };
                 obj([
-                    ("r", Value::Str(id.clone())),
-                    ("f", Value::Str(fp.clone())),
+                    ("r", Value::Str(id.into())),
+                    ("f", Value::Str(fp.into())),
                     (kind, data),
                 ])
             })

@@ -179,8 +179,7 @@ impl Runtime {
             self.lazy_pending && (force || t.saturating_sub(self.last_save) >= LAZY_SAVE_MS);
         if (urgent || lazy_due) && self.store.writable() {
             self.sync(t);
-            let state = self.engine.export_state();
-            self.store.save(&state);
+            self.store.save(&self.engine.state_value());
             self.last_save = t;
             self.lazy_pending = false;
         }

@@ -154,14 +154,14 @@ impl Store {
     }
 
     /// Writes the state if its text changed. A failure switches to memory-only, once.
-    pub fn save(&mut self, state: &State) {
+    pub fn save(&mut self, record: &Value) {
         if !self.writable() {
             return;
         }
         let Some(st) = &self.storage else {
             return;
         };
-        let text = json::to_json(&state.to_value());
+        let text = json::to_json(record);
         if text == self.last {
             return;
         }
