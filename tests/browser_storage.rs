@@ -124,10 +124,15 @@ fn choices_survive_a_reload() {
 
 /// A task boundary: what a real tab does between two inputs.
 async fn next_task() {
+    after(0).await;
+}
+
+/// Resolves in a task of its own after `ms`.
+async fn after(ms: i32) {
     let p = js_sys::Promise::new(&mut |resolve, _| {
         let _ = web_sys::window()
             .expect("window")
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
     });
     let _ = wasm_bindgen_futures::JsFuture::from(p).await;
 }
@@ -157,6 +162,48 @@ async fn a_show_is_saved_in_the_next_task_and_a_choice_at_once() {
     assert_eq!(w.shown.borrow().len(), 3);
     ck.destroy();
     assert_eq!(shows(), 3, "destroy() writes what was pending");
+}
+
+#[wasm_bindgen_test]
+async fn shows_in_a_burst_share_a_write_and_destroy_writes_the_rest() {
+    storage().clear().expect("clear");
+    let ck = create(json(
+        r#"{"rules":[{"id":"a","trigger":"go-a"},{"id":"b","trigger":"go-b"},{"id":"c","trigger":"go-c"},{"id":"d","trigger":"go-d"},{"id":"e","trigger":"go-e"}]}"#,
+    ))
+    .expect("valid");
+    let w = watch(&ck);
+    // A second after start-up: no write after an input in the last second.
+    after(1100).await;
+    let shows = || stored().unwrap_or_default().matches("\"show\"").count();
+    go(&ck, "go-a");
+    next_task().await;
+    assert_eq!(
+        shows(),
+        1,
+        "a show after a quiet second: written in the next task"
+    );
+    go(&ck, "go-b");
+    next_task().await;
+    assert_eq!(shows(), 2, "a second one too");
+    go(&ck, "go-c");
+    next_task().await;
+    go(&ck, "go-d");
+    next_task().await;
+    assert_eq!(w.shown.borrow().len(), 4);
+    assert_eq!(
+        shows(),
+        2,
+        "a third within the second waits for the burst's write"
+    );
+    after(1100).await;
+    assert_eq!(
+        shows(),
+        4,
+        "one write for both, a second after the burst began"
+    );
+    go(&ck, "go-e");
+    ck.destroy();
+    assert_eq!(shows(), 5, "destroy() writes a show still waiting");
 }
 
 #[wasm_bindgen_test]

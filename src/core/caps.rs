@@ -214,7 +214,7 @@ impl Ledger {
     fn of<'a>(&'a self, rule: &'a str, kind: Kind) -> impl Iterator<Item = &'a Entry> + 'a {
         self.entries
             .iter()
-            .filter(move |e| e.rule == rule && e.kind.class() == kind.class())
+            .filter(move |e| e.kind.class() == kind.class() && e.rule == rule)
     }
 
     fn last(&self, rule: &str, kind: Kind) -> Option<u64> {

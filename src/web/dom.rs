@@ -99,6 +99,12 @@ impl Drop for Frame {
 }
 
 #[wasm_bindgen(inline_js = "
+export function ck_decision(rule, priority, at, event, shown, action, variant, message, suppressed, context) {
+  const d = { rule, priority, at, event: event ?? null, shown, action: JSON.parse(action), variant: variant ?? null, message };
+  if (suppressed !== undefined) d.suppressed = suppressed;
+  d.context = context;
+  return d;
+}
 export function ck_inputs(win, throttle, onActivity, onDepth) {
   const doc = win.document;
   const READ_MS = 100;
@@ -150,7 +156,7 @@ export function ck_later(cb) {
   let t = 0;
   const run = () => { t = 0; cb(); };
   return {
-    schedule() { if (!t) t = setTimeout(run, 0); },
+    schedule(ms) { if (!t) t = setTimeout(run, ms); },
     cancel() { if (t) clearTimeout(t); t = 0; },
   };
 }
@@ -178,6 +184,22 @@ export function ck_hook_history(history, notify) {
 }
 ")]
 extern "C" {
+    /// A decision as handlers see it, built in JS from its parts: `rule` and `action` (a
+    /// JSON text, parsed afresh for each payload) are JS strings kept per rule, `context`
+    /// is shared by the decisions of one dispatch. `suppressed` is left out when undefined.
+    #[allow(clippy::too_many_arguments)]
+    pub fn ck_decision(
+        rule: &JsValue,
+        priority: f64,
+        at: f64,
+        event: Option<&str>,
+        shown: bool,
+        action: &JsValue,
+        variant: Option<&str>,
+        message: &JsValue,
+        suppressed: &JsValue,
+        context: &JsValue,
+    ) -> JsValue;
     fn ck_hook_history(history: &JsValue, notify: &js_sys::Function) -> js_sys::Function;
     fn ck_inputs(
         win: &web_sys::Window,
@@ -196,14 +218,14 @@ extern "C" {
     fn ck_later(cb: &js_sys::Function) -> LaterJs;
     type LaterJs;
     #[wasm_bindgen(method)]
-    fn schedule(this: &LaterJs);
+    fn schedule(this: &LaterJs, ms: f64);
     #[wasm_bindgen(method)]
     fn cancel(this: &LaterJs);
 }
 
-/// A callback run in a task of its own after the current one (`setTimeout(0)`), however
-/// many times it is asked for before then; one closure for its whole life, so asking
-/// costs one call. Dropping it cancels a pending run.
+/// A callback run in a task of its own after the current one (`setTimeout`), once however
+/// many times it is asked for before it runs (the first request sets the delay); one
+/// closure for its whole life, so asking costs one call. Dropping it cancels a pending run.
 pub struct Later {
     js: LaterJs,
     _cb: Closure<dyn FnMut()>,
@@ -216,8 +238,9 @@ impl Later {
         Later { js, _cb: cb }
     }
 
-    pub fn schedule(&self) {
-        self.js.schedule();
+    /// Runs the callback in `ms` (0: the next task), unless a run is already pending.
+    pub fn schedule(&self, ms: u32) {
+        self.js.schedule(f64::from(ms));
     }
 }
 

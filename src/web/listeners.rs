@@ -85,17 +85,41 @@ function elements(ev) {
   if (out.length === 0 && ev.target instanceof Element) out.push(ev.target);
   return out;
 }
+// The watched selectors as one list, made once per array: one `closest` tells whether
+// any of them can match (most clicks match none); null when the list does not parse.
+const unions = new WeakMap();
+function union(sels) {
+  let u = unions.get(sels);
+  if (u === undefined) {
+    u = sels.length ? sels.join(',') : null;
+    try { if (u !== null) document.createElement('div').matches(u); } catch (e) { u = null; }
+    unions.set(sels, u);
+  }
+  return u;
+}
+function starts(els) {
+  const out = els.length ? [els[0]] : [];
+  for (let i = 1; i < els.length; i++) if (els[i].shadowRoot) out.push(els[i]);
+  return out;
+}
+function nearest(from, sel) {
+  for (let j = 0; j < from.length; j++) {
+    const hit = from[j].closest(sel);
+    if (hit) return hit;
+  }
+  return null;
+}
 function matching(els, sels, only) {
-  const starts = els.length ? [els[0]] : [];
-  for (let i = 1; i < els.length; i++) if (els[i].shadowRoot) starts.push(els[i]);
+  const from = starts(els);
   const out = [];
+  if (!sels.length || !from.length) return out;
+  const u = only ? null : union(sels);
+  if (u !== null && nearest(from, u) === null) return out;
   for (let i = 0; i < sels.length; i++) {
     if (only && !only.includes(i)) continue;
-    for (let j = 0; j < starts.length; j++) {
-      let hit = null;
-      try { hit = starts[j].closest(sels[i]); } catch (e) {}
-      if (hit) { out.push(i); break; }
-    }
+    let hit = null;
+    try { hit = nearest(from, sels[i]); } catch (e) {}
+    if (hit) out.push(i);
   }
   return out;
 }
@@ -118,9 +142,8 @@ export function ck_click(ev, sels) {
         if (href !== null) out.href = href.slice(0, 1000);
       }
     }
-    for (let k = 0; k < els.length; k++) {
-      const e = els[k];
-      if (!e.hasAttribute('data-cuekit-event')) continue;
+    const e = el ? nearest(starts(els), '[data-cuekit-event]') : null;
+    if (e) {
       out.ev = e.getAttribute('data-cuekit-event');
       const at = [];
       const list = e.attributes;
@@ -129,7 +152,6 @@ export function ck_click(ev, sels) {
         if (a.name.startsWith('data-cuekit-') && a.name !== 'data-cuekit-event') at.push([a.name.slice(12), a.value.slice(0, 1000)]);
       }
       out.at = at;
-      break;
     }
     return JSON.stringify(out);
   } catch (e) {

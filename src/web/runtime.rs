@@ -30,6 +30,10 @@ const MAX_TIMER_MS: u64 = 0x7fff_ffff;
 /// Progress-only changes (pattern windows, page views, activity) are saved at most
 /// this often, and always on `pagehide`.
 const LAZY_SAVE_MS: u64 = 2_000;
+/// After an input, a save is written in the next task, unless two such saves were written
+/// in the last `BURST_SAVE_MS`: then it waits until the older of them is that old (a burst
+/// of shows shares one write).
+const BURST_SAVE_MS: u64 = 1_000;
 
 pub struct Runtime {
     pub engine: Engine,
@@ -39,6 +43,8 @@ pub struct Runtime {
     /// The host's actions object from `init(config, {actions})`.
     pub actions: JsValue,
     last_save: u64,
+    /// When the saver (the write after an input) wrote the last two times, older first.
+    last_burst: [u64; 2],
     lazy_pending: bool,
     handlers: Vec<(String, Function)>,
     timer: Option<Timeout>,
@@ -54,6 +60,8 @@ pub struct Runtime {
     pub last_input: Option<super::dom::InputsJs>,
     /// The save that follows an input, in a task of its own (see `save_soon`).
     saver: Option<super::dom::Later>,
+    /// Per rule: its id and its action (JSON text) as JS strings (see `rule_js`).
+    rule_js: Vec<Option<(JsValue, JsValue)>>,
 }
 
 /// Decisions waiting for the screen, at most; the oldest goes first.
@@ -95,6 +103,7 @@ impl Runtime {
             webhooks,
             actions,
             last_save: 0,
+            last_burst: [0; 2],
             lazy_pending: false,
             deferred: Vec::new(),
             handlers: Vec::new(),
@@ -105,6 +114,7 @@ impl Runtime {
             warned: false,
             last_input: None,
             saver: None,
+            rule_js: Vec::new(),
         }))
     }
 
@@ -168,9 +178,9 @@ impl Runtime {
     /// consent, visits, attributes) now, progress at most every 2 s or when `force`d (page
     /// hide, destroy). Reads and merges what another tab wrote first, so nothing of theirs
     /// is lost. After an input this runs in a task of its own (`save_soon`).
-    pub fn persist(&mut self, force: bool) {
+    pub fn persist(&mut self, force: bool) -> bool {
         if self.destroyed {
-            return;
+            return false;
         }
         let t = now();
         let urgent = self.engine.take_dirty();
@@ -182,7 +192,9 @@ impl Runtime {
             self.store.save(&self.engine.state_value());
             self.last_save = t;
             self.lazy_pending = false;
+            return true;
         }
+        false
     }
 
     /// Drops the timer, handlers and rendered messages; the instance ignores everything
@@ -303,42 +315,21 @@ impl Runtime {
 
     /// A decision as the handlers see it. `context` is converted once per dispatch and
     /// shared by the decisions that have the same one (`cache`); `message` is the text
-    /// as rendered (templates filled in, the variant's content for experiments).
+    /// as rendered (templates filled in, the variant's content for experiments). The
+    /// rule's id and action cross into JS once per rule (`rule_js`).
     fn decision_js(
-        &self,
+        &mut self,
         d: &Decision,
         result: &Result<(), Suppressed>,
         message: Option<&Message>,
         now: u64,
         cache: &mut Option<(Value, JsValue)>,
     ) -> JsValue {
-        let rule = self.engine.rules().get(d.rule);
-        let action = rule.map(|r| r.action.clone()).unwrap_or_default();
         let ctx = self.engine.context(d, now);
-        let variant = ctx.get("variant").cloned().unwrap_or_default();
-        let mut parts = vec![
-            ("rule", Value::Str(d.rule_id.clone())),
-            ("priority", Value::Num(d.priority as f64)),
-            ("at", Value::Num(d.at as f64)),
-            ("event", d.event.clone().map(Value::Str).unwrap_or_default()),
-            ("shown", Value::Bool(result.is_ok())),
-            ("action", action),
-            ("variant", variant),
-            ("message", message.map(message_value).unwrap_or_default()),
-        ];
-        if let Err(s) = result {
-            parts.push((
-                "suppressed",
-                obj([
-                    ("cap", Value::Str(s.cap.clone())),
-                    ("reason", Value::Str(s.reason.clone())),
-                    (
-                        "until",
-                        s.until.map(|u| Value::Num(u as f64)).unwrap_or_default(),
-                    ),
-                ]),
-            ));
-        }
+        let variant = match ctx.get("variant") {
+            Some(Value::Str(v)) => Some(v.clone()),
+            _ => None,
+        };
         let ctx_js = match cache {
             Some((v, js)) if *v == ctx => js.clone(),
             _ => {
@@ -347,9 +338,54 @@ impl Runtime {
                 js
             }
         };
-        let payload = to_js(&obj(parts));
-        let _ = js_sys::Reflect::set(&payload, &JsValue::from_str("context"), &ctx_js);
-        payload
+        let suppressed = match result {
+            Ok(()) => JsValue::UNDEFINED,
+            Err(s) => to_js(&obj([
+                ("cap", Value::Str(s.cap.clone())),
+                ("reason", Value::Str(s.reason.clone())),
+                (
+                    "until",
+                    s.until.map(|u| Value::Num(u as f64)).unwrap_or_default(),
+                ),
+            ])),
+        };
+        let message = message
+            .map(|m| to_js(&message_value(m)))
+            .unwrap_or(JsValue::NULL);
+        let (rule, action) = self.rule_js(d.rule);
+        super::dom::ck_decision(
+            &rule,
+            d.priority as f64,
+            d.at as f64,
+            d.event.as_deref(),
+            result.is_ok(),
+            &action,
+            variant.as_deref(),
+            &message,
+            &suppressed,
+            &ctx_js,
+        )
+    }
+
+    /// A rule's id and its action as JSON text, as JS strings made on first use.
+    fn rule_js(&mut self, rule: usize) -> (JsValue, JsValue) {
+        if self.rule_js.len() <= rule {
+            self.rule_js.resize(rule + 1, None);
+        }
+        if let Some(Some(pair)) = self.rule_js.get(rule) {
+            return pair.clone();
+        }
+        let r = self.engine.rules().get(rule);
+        let pair = (
+            JsValue::from_str(r.map(|r| r.id.as_str()).unwrap_or("")),
+            JsValue::from_str(&crate::core::json::to_json(
+                &r.map(|r| r.action.clone()).unwrap_or_default(),
+            )),
+        );
+        if let Some(slot) = self.rule_js.get_mut(rule) {
+            *slot = Some(pair.clone());
+        }
+        pair
     }
 
     /// Passes each decision through the caps, acts on the admitted ones (message, host
@@ -702,26 +738,36 @@ pub fn on_ui(shared: &Shared, rule: &str, o: UiOutcome) {
 /// Saving after an input or a deadline: what must be saved now (a show: frequency caps
 /// count it, in this tab and others) is written in a task of its own right after this
 /// one, so the handler of a click or a `track()` call does not pay for `localStorage`,
-/// and several shows in one task share one write; progress keeps its 2 s pace. The
+/// and several shows in one task share one write. In a burst (two such writes in the
+/// last `BURST_SAVE_MS`) the next write waits until the older is `BURST_SAVE_MS` old, so
+/// many shows a second cost about two writes a second. Progress keeps its 2 s pace. The
 /// visitor's choices and consent (API calls and message buttons, through `with`) are
 /// written at once, and page hide and `destroy()` write whatever is pending.
 fn save_soon(rt: &mut Runtime, shared: &Shared) {
     let (urgent, lazy) = rt.engine.owes_save();
-    let lazy_due = (lazy || rt.lazy_pending) && now().saturating_sub(rt.last_save) >= LAZY_SAVE_MS;
-    if !(urgent || lazy_due) || !rt.store.writable() {
+    if !(urgent || lazy || rt.lazy_pending) || !rt.store.writable() {
         return;
     }
+    let t = now();
+    let lazy_due = (lazy || rt.lazy_pending) && t.saturating_sub(rt.last_save) >= LAZY_SAVE_MS;
+    if !(urgent || lazy_due) {
+        return;
+    }
+    let since = t.saturating_sub(rt.last_burst[0]);
+    let wait = BURST_SAVE_MS.saturating_sub(since) as u32;
     let saver = rt.saver.get_or_insert_with(|| {
         let weak: Weak<RefCell<Runtime>> = Rc::downgrade(shared);
         super::dom::Later::new(move || {
             if let Some(shared) = weak.upgrade() {
                 if let Ok(mut rt) = shared.try_borrow_mut() {
-                    rt.persist(false);
+                    if rt.persist(false) {
+                        rt.last_burst = [rt.last_burst[1], now()];
+                    }
                 }
             }
         })
     });
-    saver.schedule();
+    saver.schedule(wait);
 }
 
 /// Keeps exactly one timer armed for the engine's next deadline. A timer armed for an
