@@ -2,6 +2,33 @@
 //! path) and compiled once into rules indexed by the events that can wake them.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: event names are short and come from the config, so a keyed hash buys nothing
+/// here and costs a lookup on every event.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// Event name → id.
+pub type NameMap = HashMap<String, EventId, BuildHasherDefault<Fnv>>;
 
 use super::condition::{AttrPath, Condition, ConditionError};
 use super::reader::{
@@ -175,7 +202,7 @@ pub struct Config {
     pub watch: Watch,
     /// `track()` calls allowed: (per second, burst); `None` when `rateLimit: false`.
     pub rate_limit: Option<(f64, f64)>,
-    pub(crate) event_ids: HashMap<String, EventId>,
+    pub(crate) event_ids: NameMap,
     /// Hooks per event id.
     pub(crate) index: Vec<Vec<Hook>>,
     /// Hooks on every event (`"event": "*"`).
@@ -212,7 +239,7 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
     let mut b = Builder {
         regex,
         saved_groups: None,
-        event_ids: HashMap::new(),
+        event_ids: NameMap::default(),
         selectors: Vec::new(),
         watch: Watch::with_defaults(),
     };
@@ -523,7 +550,7 @@ fn build_index(cfg: &mut Config) {
 struct Builder<'a> {
     regex: &'a dyn RegexFactory,
     saved_groups: Option<&'a Map>,
-    event_ids: HashMap<String, EventId>,
+    event_ids: NameMap,
     selectors: Vec<String>,
     watch: Watch,
 }

@@ -74,6 +74,7 @@ fn write_str(s: &str, out: &mut String) {
 /// Reads JSON text. Errors name the byte offset.
 pub fn parse(text: &str) -> Result<Value, String> {
     let mut p = Parser {
+        text,
         s: text.as_bytes(),
         i: 0,
     };
@@ -87,6 +88,8 @@ pub fn parse(text: &str) -> Result<Value, String> {
 }
 
 struct Parser<'a> {
+    /// The text, and the same as bytes.
+    text: &'a str,
     s: &'a [u8],
     i: usize,
 }
@@ -222,9 +225,12 @@ impl Parser<'_> {
             while matches!(self.peek(), Some(b) if b != b'"' && b != b'\\' && b >= 0x20) {
                 self.i += 1;
             }
-            if let Some(run) = self.s.get(start..self.i) {
-                out.push_str(core::str::from_utf8(run).map_err(|_| self.fail("bad UTF-8"))?);
-            }
+            // The run ends at an ASCII byte (or the end), so it is whole characters.
+            out.push_str(
+                self.text
+                    .get(start..self.i)
+                    .ok_or_else(|| self.fail("bad UTF-8"))?,
+            );
             match self.peek() {
                 Some(b'"') => {
                     self.i += 1;

@@ -677,8 +677,8 @@ pub fn dispatch(shared: &Shared, signal: Signal) {
             rt.emit("segment", &obj([("segments", list)]), &mut emits);
         }
         rt.retry_deferred(t, &mut emits);
-        arm(&mut rt, shared);
-        save_soon(&mut rt, shared);
+        arm(&mut rt, shared, t);
+        save_soon(&mut rt, shared, t);
     }
     call(shared, emits);
 }
@@ -699,8 +699,8 @@ pub fn tick(shared: &Shared) {
         let decisions = rt.engine.tick(t);
         rt.process(decisions, t, &mut emits);
         rt.retry_deferred(t, &mut emits);
-        arm(&mut rt, shared);
-        save_soon(&mut rt, shared);
+        arm(&mut rt, shared, t);
+        save_soon(&mut rt, shared, t);
     }
     call(shared, emits);
 }
@@ -722,7 +722,7 @@ pub fn with<R>(
         let t = now();
         let r = f(&mut rt, t, &mut emits);
         rt.retry_deferred(t, &mut emits);
-        arm(&mut rt, shared);
+        arm(&mut rt, shared, t);
         rt.persist(false);
         r
     };
@@ -743,12 +743,11 @@ pub fn on_ui(shared: &Shared, rule: &str, o: UiOutcome) {
 /// many shows a second cost about two writes a second. Progress keeps its 2 s pace. The
 /// visitor's choices and consent (API calls and message buttons, through `with`) are
 /// written at once, and page hide and `destroy()` write whatever is pending.
-fn save_soon(rt: &mut Runtime, shared: &Shared) {
+fn save_soon(rt: &mut Runtime, shared: &Shared, t: u64) {
     let (urgent, lazy) = rt.engine.owes_save();
     if !(urgent || lazy || rt.lazy_pending) || !rt.store.writable() {
         return;
     }
-    let t = now();
     let lazy_due = (lazy || rt.lazy_pending) && t.saturating_sub(rt.last_save) >= LAZY_SAVE_MS;
     if !(urgent || lazy_due) {
         return;
@@ -773,7 +772,7 @@ fn save_soon(rt: &mut Runtime, shared: &Shared) {
 /// Keeps exactly one timer armed for the engine's next deadline. A timer armed for an
 /// earlier moment is kept when the deadline moves later (activity postponing idle): it
 /// wakes, finds nothing due, and re-arms — far cheaper than re-arming on every event.
-fn arm(rt: &mut Runtime, shared: &Shared) {
+fn arm(rt: &mut Runtime, shared: &Shared, t: u64) {
     let next = if rt.paused {
         None
     } else {
@@ -792,7 +791,7 @@ fn arm(rt: &mut Runtime, shared: &Shared) {
     let Some(deadline) = next else {
         return;
     };
-    let wait = deadline.saturating_sub(now()).min(MAX_TIMER_MS) as u32;
+    let wait = deadline.saturating_sub(t).min(MAX_TIMER_MS) as u32;
     let weak: Weak<RefCell<Runtime>> = Rc::downgrade(shared);
     rt.timer = Some(Timeout::new(wait, move || {
         if let Some(shared) = weak.upgrade() {
