@@ -17,7 +17,10 @@ extern "C" {
     /// of wasm once, for both the write and the later comparison).
     type RawStorage;
     #[wasm_bindgen(method, catch, js_name = setItem)]
-    fn set_item_js(this: &RawStorage, key: &str, value: &JsValue) -> Result<(), JsValue>;
+    fn set_item_js(this: &RawStorage, key: &JsValue, value: &JsValue) -> Result<(), JsValue>;
+    /// `Storage.getItem`, the text left in JS.
+    #[wasm_bindgen(method, catch, js_name = getItem)]
+    fn get_item_js(this: &RawStorage, key: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 pub struct Store {
@@ -28,6 +31,8 @@ pub struct Store {
     /// copying the stored text into wasm when nothing changed.
     last: String,
     last_js: JsValue,
+    /// `key` as a JS string, made once.
+    key_js: JsValue,
     failed: bool,
     /// Writing is allowed (false until consent when consent is required).
     allowed: bool,
@@ -37,8 +42,10 @@ impl Store {
     pub fn open(prefix: &str) -> Store {
         // `window.localStorage` itself can throw (SecurityError): probe once.
         let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        let key = format!("{prefix}:state");
         Store {
-            key: format!("{prefix}:state"),
+            key_js: JsValue::from_str(&key),
+            key,
             storage,
             last: String::new(),
             last_js: JsValue::NULL,
@@ -89,10 +96,10 @@ impl Store {
 
     /// The stored text as a JS string, without copying it into wasm.
     fn read_js(&self) -> Option<JsValue> {
-        let st = self.storage.as_ref()?;
-        let get = js_sys::Reflect::get(st, &JsValue::from_str("getItem")).ok()?;
-        let f: &js_sys::Function = wasm_bindgen::JsCast::dyn_ref(&get)?;
-        f.call1(st, &JsValue::from_str(&self.key))
+        self.storage
+            .as_ref()?
+            .unchecked_ref::<RawStorage>()
+            .get_item_js(&self.key_js)
             .ok()
             .filter(|v| !v.is_null())
     }
@@ -168,7 +175,7 @@ impl Store {
         let js = JsValue::from_str(&text);
         if st
             .unchecked_ref::<RawStorage>()
-            .set_item_js(&self.key, &js)
+            .set_item_js(&self.key_js, &js)
             .is_err()
         {
             self.failed = true;
