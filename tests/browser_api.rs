@@ -231,6 +231,76 @@ fn state_persists_across_instances() {
     b.destroy();
 }
 
+/// One event firing three rules: each payload names its own rule and action; the two
+/// outside the experiment carry the event's context without a variant, the one in it
+/// carries its variant; a second event's payloads carry that event's properties.
+#[wasm_bindgen_test]
+fn decisions_fired_by_one_event_each_carry_their_own_rule_and_context() {
+    clear_storage();
+    let ck = create(json(
+        r#"{"rules":[
+            {"id":"plain-1","trigger":"go","action":{"type":"none"}},
+            {"id":"ab","trigger":"go","experiment":{"key":"copy","variants":[
+                {"id":"a","action":{"type":"none"}},{"id":"b","action":{"type":"none"}}]}},
+            {"id":"plain-2","trigger":"go","action":{"type":"host","host":"openChat"}}]}"#,
+    ))
+    .expect("valid config");
+    let (seen, cb) = recorder();
+    ck.on(
+        "decision",
+        cb.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
+    ck.track(JsValue::from_str("go"), json(r#"{"n":1}"#));
+    ck.track(JsValue::from_str("go"), json(r#"{"n":2}"#));
+    let got = seen.borrow();
+    assert_eq!(got.len(), 6, "three rules, two events");
+    for (i, d) in got.iter().enumerate() {
+        let rule = get(d, "rule").as_string().unwrap_or_default();
+        let ctx = get(d, "context");
+        let n = get(&get(&ctx, "props"), "n").as_f64();
+        assert_eq!(
+            n,
+            Some(if i < 3 { 1.0 } else { 2.0 }),
+            "{rule}: its event's props"
+        );
+        let variant = get(d, "variant").as_string();
+        let ctx_variant = get(&ctx, "variant").as_string();
+        if rule == "ab" {
+            assert!(matches!(variant.as_deref(), Some("a" | "b")), "{variant:?}");
+            assert_eq!(ctx_variant, variant, "the variant is in its context too");
+        } else {
+            assert!(rule.starts_with("plain-"), "{rule}");
+            assert_eq!(variant, None, "{rule}: no variant");
+            assert_eq!(ctx_variant, None, "{rule}: no variant in its context");
+        }
+        let action = get(&get(d, "action"), "type").as_string();
+        // The rule's action as configured: the experiment's is in its variants.
+        let want = match rule.as_str() {
+            "plain-2" => Some("host"),
+            "ab" => None,
+            _ => Some("none"),
+        };
+        assert_eq!(action.as_deref(), want, "{rule}: its own action");
+    }
+    // Each payload is the handler's own: changing one changes no other.
+    let plain: Vec<&JsValue> = got
+        .iter()
+        .filter(|d| get(d, "rule").as_string().as_deref() == Some("plain-1"))
+        .collect();
+    assert_eq!(plain.len(), 2);
+    let _ = js_sys::Reflect::set(
+        &get(plain[0], "action"),
+        &JsValue::from_str("type"),
+        &JsValue::from_str("changed"),
+    );
+    assert_eq!(
+        get(&get(plain[1], "action"), "type").as_string().as_deref(),
+        Some("none")
+    );
+    drop(got);
+    ck.destroy();
+}
+
 #[wasm_bindgen_test]
 fn the_same_visitor_keeps_their_variant_across_reloads() {
     clear_storage();

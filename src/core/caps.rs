@@ -106,30 +106,33 @@ impl Ledger {
         };
         // Entries form a set: a second identical event in the same millisecond is
         // recorded a millisecond later, so it still counts.
-        let mut at = at;
-        while self
-            .entries
-            .iter()
-            .any(|e| e.at == at && e.kind == kind && e.rule == rule)
-        {
-            at = at.saturating_add(1);
-        }
-        let entry = Entry {
+        let mut entry = Entry {
             at,
             rule: rule.into(),
             kind,
         };
-        // The ledger is normalized, so adding one entry can only push its own class
-        // over KEEP_PER_CLASS (by one) and the total over MAX_ENTRIES (by one): the
-        // same result as `normalize()` on the union, without re-sorting everything.
-        if let Err(pos) = self.entries.binary_search(&entry) {
-            self.entries.insert(pos, entry);
-        }
+        // The ledger is normalized (sorted, no duplicates), so adding one entry can only
+        // push its own class over KEEP_PER_CLASS (by one) and the total over MAX_ENTRIES
+        // (by one): the same result as `normalize()` on the union, without re-sorting.
+        let pos = loop {
+            match self.entries.binary_search(&entry) {
+                Err(pos) => break pos,
+                Ok(_) if entry.at == u64::MAX => return,
+                Ok(_) => entry.at += 1,
+            }
+        };
+        self.entries.insert(pos, entry);
         let class = kind.class();
-        let same = |e: &Entry| e.kind.class() == class && e.rule == rule;
-        if self.entries.iter().filter(|e| same(e)).count() > KEEP_PER_CLASS {
-            if let Some(oldest) = self.entries.iter().position(same) {
-                self.entries.remove(oldest);
+        let (mut count, mut oldest) = (0, None);
+        for (i, e) in self.entries.iter().enumerate() {
+            if e.kind.class() == class && e.rule == rule {
+                oldest = oldest.or(Some(i));
+                count += 1;
+            }
+        }
+        if count > KEEP_PER_CLASS {
+            if let Some(i) = oldest {
+                self.entries.remove(i);
             }
         }
         self.cut_to_max();

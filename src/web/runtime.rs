@@ -25,6 +25,9 @@ use crate::core::caps::Kind;
 
 pub type Shared = Rc<RefCell<Runtime>>;
 
+/// The context last converted for handlers, by the event and properties it was for.
+type CtxCache = Option<(Option<String>, Value, JsValue)>;
+
 /// Longest single wait handed to `setTimeout` (browsers overflow past 2^31-1 ms).
 const MAX_TIMER_MS: u64 = 0x7fff_ffff;
 /// Progress-only changes (pattern windows, page views, activity) are saved at most
@@ -313,8 +316,8 @@ impl Runtime {
         }
     }
 
-    /// A decision as the handlers see it. `context` is converted once per dispatch and
-    /// shared by the decisions that have the same one (`cache`); `message` is the text
+    /// A decision as the handlers see it. `context` is converted once per event and
+    /// shared by the decisions it fires (`cache`); `message` is the text
     /// as rendered (templates filled in, the variant's content for experiments). The
     /// rule's id and action cross into JS once per rule (`rule_js`).
     fn decision_js(
@@ -323,19 +326,30 @@ impl Runtime {
         result: &Result<(), Suppressed>,
         message: Option<&Message>,
         now: u64,
-        cache: &mut Option<(Value, JsValue)>,
+        cache: &mut CtxCache,
     ) -> JsValue {
-        let ctx = self.engine.context(d, now);
-        let variant = match ctx.get("variant") {
-            Some(Value::Str(v)) => Some(v.clone()),
-            _ => None,
-        };
-        let ctx_js = match cache {
-            Some((v, js)) if *v == ctx => js.clone(),
+        // A rule in an experiment has its own context (its variant); the others share the
+        // context of their event, which nothing changes while decisions are processed.
+        let shared = self
+            .engine
+            .rules()
+            .get(d.rule)
+            .is_some_and(|r| r.experiment.is_none());
+        let (ctx_js, variant) = match cache {
+            Some((event, props, js)) if shared && *event == d.event && *props == d.props => {
+                (js.clone(), None)
+            }
             _ => {
+                let ctx = self.engine.context(d, now);
+                let variant = match ctx.get("variant") {
+                    Some(Value::Str(v)) => Some(v.clone()),
+                    _ => None,
+                };
                 let js = to_js(&ctx);
-                *cache = Some((ctx, js.clone()));
-                js
+                if shared {
+                    *cache = Some((d.event.clone(), d.props.clone(), js.clone()));
+                }
+                (js, variant)
             }
         };
         let suppressed = match result {
@@ -400,7 +414,7 @@ impl Runtime {
         }
         // Another tab may have shown, dismissed or opted out a moment ago.
         self.sync(now);
-        let mut ctx_cache: Option<(Value, JsValue)> = None;
+        let mut ctx_cache: CtxCache = None;
         for d in decisions {
             // The variant decides the action (experiments); then a message whose data is
             // missing (and says "skip") is not shown at all.
