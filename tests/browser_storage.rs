@@ -206,6 +206,41 @@ async fn shows_in_a_burst_share_a_write_and_destroy_writes_the_rest() {
     assert_eq!(shows(), 5, "destroy() writes a show still waiting");
 }
 
+/// Progress (a count window) waits for its 5 s pace, unless the page is hidden: a hidden
+/// page may be discarded without `pagehide`, so what is pending is written at once.
+#[wasm_bindgen_test]
+async fn progress_is_written_when_the_page_is_hidden() {
+    storage().clear().expect("clear");
+    let ck = create(json(
+        r#"{"rules":[{"id":"fan","trigger":{"count":"product_view","atLeast":5,"within":"10m"}}]}"#,
+    ))
+    .expect("valid");
+    next_task().await;
+    ck.track(JsValue::from_str("product_view"), JsValue::UNDEFINED);
+    next_task().await;
+    // The rule's count window, empty until the view is written.
+    let has_progress = || {
+        let text = stored().unwrap_or_default();
+        text.contains("\"cnt\":") && !text.contains("\"cnt\":[]")
+    };
+    assert!(!has_progress(), "progress waits for its pace");
+    let run = |code: &str| {
+        let _ = js_sys::Function::new_no_args(code).call0(&JsValue::NULL);
+    };
+    run(
+        "Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
+        document.dispatchEvent(new Event('visibilitychange'));",
+    );
+    let written = has_progress();
+    run(
+        "Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});
+        document.dispatchEvent(new Event('visibilitychange'));
+        delete document.hidden;",
+    );
+    assert!(written, "hiding the page writes pending progress at once");
+    ck.destroy();
+}
+
 #[wasm_bindgen_test]
 async fn global_cap_and_dismissals_hold_across_two_instances_sharing_storage() {
     storage().clear().expect("clear");

@@ -712,6 +712,14 @@ impl Listeners {
                         Signal::Visible
                     },
                 );
+                // A hidden page may never run again (mobile browsers discard it without
+                // `pagehide`): write what is pending.
+                let rt = s1.borrow().rt.upgrade();
+                if let (true, Some(rt)) = (hidden, rt) {
+                    if let Ok(mut rt) = rt.try_borrow_mut() {
+                        rt.persist(true);
+                    }
+                }
             }),
         );
 

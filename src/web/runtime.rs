@@ -31,8 +31,8 @@ type CtxCache = Option<(Option<String>, Value, JsValue)>;
 /// Longest single wait handed to `setTimeout` (browsers overflow past 2^31-1 ms).
 const MAX_TIMER_MS: u64 = 0x7fff_ffff;
 /// Progress-only changes (pattern windows, page views, activity) are saved at most
-/// this often, and always on `pagehide`.
-const LAZY_SAVE_MS: u64 = 2_000;
+/// this often, and always when the page is hidden or goes away.
+const LAZY_SAVE_MS: u64 = 5_000;
 /// After an input, a save is written in the next task, unless two such saves were written
 /// in the last `BURST_SAVE_MS`: then it waits until the older of them is that old (a burst
 /// of shows shares one write).
@@ -178,7 +178,7 @@ impl Runtime {
     }
 
     /// Saves the state when it changed: what the engine marks urgent (shows, choices,
-    /// consent, visits, attributes) now, progress at most every 2 s or when `force`d (page
+    /// consent, visits, attributes) now, progress at most every 5 s or when `force`d (page
     /// hide, destroy). Reads and merges what another tab wrote first, so nothing of theirs
     /// is lost. After an input this runs in a task of its own (`save_soon`).
     pub fn persist(&mut self, force: bool) -> bool {
@@ -754,7 +754,7 @@ pub fn on_ui(shared: &Shared, rule: &str, o: UiOutcome) {
 /// one, so the handler of a click or a `track()` call does not pay for `localStorage`,
 /// and several shows in one task share one write. In a burst (two such writes in the
 /// last `BURST_SAVE_MS`) the next write waits until the older is `BURST_SAVE_MS` old, so
-/// many shows a second cost about two writes a second. Progress keeps its 2 s pace. The
+/// many shows a second cost about two writes a second. Progress keeps its 5 s pace. The
 /// visitor's choices and consent (API calls and message buttons, through `with`) are
 /// written at once, and page hide and `destroy()` write whatever is pending.
 fn save_soon(rt: &mut Runtime, shared: &Shared, t: u64) {
