@@ -100,7 +100,9 @@ impl Drop for Frame {
 
 #[wasm_bindgen(inline_js = "
 export function ck_decision(rule, priority, at, event, shown, action, variant, message, suppressed, context) {
-  const d = { rule, priority, at, event: event ?? null, shown, action: JSON.parse(action), variant: variant ?? null, message };
+  let a = null;
+  try { a = JSON.parse(action); } catch (e) {}
+  const d = { rule, priority, at, event: event ?? null, shown, action: a, variant: variant ?? null, message };
   if (suppressed !== undefined) d.suppressed = suppressed;
   d.context = context;
   return d;
@@ -186,7 +188,8 @@ export function ck_hook_history(history, notify) {
 extern "C" {
     /// A decision as handlers see it, built in JS from its parts: `rule` and `action` (a
     /// JSON text, parsed afresh for each payload) are JS strings kept per rule, `context`
-    /// is shared by the decisions of one dispatch. `suppressed` is left out when undefined.
+    /// is shared by the decisions of one event (see `Runtime::decision_js`). `suppressed`
+    /// is left out when undefined.
     #[allow(clippy::too_many_arguments)]
     pub fn ck_decision(
         rule: &JsValue,
