@@ -109,8 +109,7 @@ function nearest(from, sel) {
   }
   return null;
 }
-function matching(els, sels, only) {
-  const from = starts(els);
+function matching(from, sels, only) {
   const out = [];
   if (!sels.length || !from.length) return out;
   const u = only ? null : union(sels);
@@ -124,12 +123,13 @@ function matching(els, sels, only) {
   return out;
 }
 export function ck_match(ev, sels, only) {
-  try { return Uint16Array.from(matching(elements(ev), sels, only)); } catch (e) { return new Uint16Array(0); }
+  try { return Uint16Array.from(matching(starts(elements(ev)), sels, only)); } catch (e) { return new Uint16Array(0); }
 }
 export function ck_click(ev, sels) {
   try {
     const els = elements(ev);
-    const out = { m: matching(els, sels, null), x: +ev.clientX || 0, y: +ev.clientY || 0 };
+    const from = starts(els);
+    const out = { m: matching(from, sels, null), x: +ev.clientX || 0, y: +ev.clientY || 0 };
     const el = els[0];
     if (el) {
       out.tag = String(el.tagName).toLowerCase();
@@ -142,7 +142,7 @@ export function ck_click(ev, sels) {
         if (href !== null) out.href = href.slice(0, 1000);
       }
     }
-    const e = el ? nearest(starts(els), '[data-cuekit-event]') : null;
+    const e = nearest(from, '[data-cuekit-event]');
     if (e) {
       out.ev = e.getAttribute('data-cuekit-event');
       const at = [];
