@@ -129,7 +129,21 @@ class Cuekit {
   }
   /** Records a host event, e.g. track('add_to_cart', { sku: 'mug-1', price: 24 }). */
   track(name, props) {
-    this.#core?.track(name, props);
+    const core = this.#core;
+    if (!core) return;
+    // The common call: the properties cross into wasm as one JSON string made here
+    // (cheaper than wasm calling back for it). Anything unusual (a non-string name,
+    // properties JSON cannot represent) takes the general path, which warns.
+    let text;
+    if (typeof name === 'string') {
+      try {
+        text = props == null ? '{}' : JSON.stringify(props);
+      } catch {
+        text = undefined;
+      }
+    }
+    if (typeof text === 'string' && text.length <= 1048576) core.trackText(name, text);
+    else core.track(name, props);
   }
   /** Merges host attributes (plan, cart, …) usable in conditions and messages. */
   identify(attributes) {

@@ -432,19 +432,34 @@ pub mod api {
                 runtime::warn("track(name, props): name must be a string; ignored");
                 return;
             };
-            let allowed = match self.rate.try_borrow_mut() {
-                Ok(mut r) => r.as_mut().is_none_or(|r| r.allow(now())),
-                Err(_) => false,
-            };
-            if !allowed {
-                if !self.rate_warned.replace(true) {
-                    runtime::warn(
-                        "track() is called faster than the config's rateLimit; extra calls are dropped",
-                    );
-                }
+            if !self.rate_allows() {
                 return;
             }
-            let props = match from_js_data(&props) {
+            self.track_value(name, from_js_data(&props));
+        }
+
+        /// `track` with the properties already as JSON text (`JSON.stringify` run by the
+        /// JS wrapper): the common call crosses the boundary as two strings and nothing
+        /// else. Never throws.
+        #[wasm_bindgen(js_name = trackText)]
+        pub fn track_text(&self, name: String, props: &str) {
+            if !self.rate_allows() {
+                return;
+            }
+            let props = if props.len() > crate::web::convert::MAX_INPUT {
+                Err(String::new())
+            } else {
+                crate::core::json::parse(props)
+            };
+            let props = props.map(|mut v| {
+                v.strip_forbidden_keys();
+                v
+            });
+            self.track_value(name, props);
+        }
+
+        fn track_value(&self, name: String, props: Result<Value, String>) {
+            let props = match props {
                 Ok(Value::Null) => Value::Obj(Default::default()),
                 Ok(v @ Value::Obj(_)) => v,
                 Ok(_) | Err(_) => {
@@ -460,6 +475,20 @@ pub mod api {
                     targets: Vec::new(),
                 },
             );
+        }
+
+        /// The config's `rateLimit` on `track()`: false drops the call (warning once).
+        fn rate_allows(&self) -> bool {
+            let allowed = match self.rate.try_borrow_mut() {
+                Ok(mut r) => r.as_mut().is_none_or(|r| r.allow(now())),
+                Err(_) => false,
+            };
+            if !allowed && !self.rate_warned.replace(true) {
+                runtime::warn(
+                    "track() is called faster than the config's rateLimit; extra calls are dropped",
+                );
+            }
+            allowed
         }
 
         /// Merges host attributes (plan, cart, logged-in…) usable in conditions. Never throws.

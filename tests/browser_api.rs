@@ -206,6 +206,63 @@ fn bad_track_input_is_ignored_not_thrown() {
     ck.destroy();
 }
 
+/// `trackText`, the JS wrapper's path (the props already stringified): the same
+/// decisions as `track`, and text that is not a JSON object is ignored, not thrown.
+#[wasm_bindgen_test]
+fn track_text_decides_as_track_does_and_ignores_text_that_is_not_an_object() {
+    clear_storage();
+    let ck = create(json(
+        r#"{"rules":[{"id":"big","trigger":{"event":"buy","where":{"props.price":{"$gte":20},
+            "props.url":{"$regex":"shop\\.example/"}}}}]}"#,
+    ))
+    .expect("valid");
+    let (seen, cb) = recorder();
+    ck.on(
+        "decision",
+        cb.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
+    for bad in [
+        "",
+        "{",
+        "[1]",
+        "\"x\"",
+        "5",
+        r#"{"price":30,"url":"https://shop.example/"}x"#,
+    ] {
+        ck.track_text("buy".into(), bad);
+    }
+    ck.track_text("buy".into(), r#"{"price":3,"url":"https://shop.example/"}"#);
+    ck.track_text(
+        "buy".into(),
+        r#"{"price":30,"url":"https://other.example/"}"#,
+    );
+    assert_eq!(
+        seen.borrow().len(),
+        0,
+        "bad text and failing conditions fire nothing"
+    );
+    ck.track_text(
+        "buy".into(),
+        r#"{"price":30,"url":"https://shop.example/p","__proto__":{"polluted":true}}"#,
+    );
+    ck.track_text("buy".into(), "null");
+    let got = seen.borrow();
+    assert_eq!(
+        got.len(),
+        1,
+        "null props are an empty object: the price test fails"
+    );
+    let props = get(&get(&got[0], "context"), "props");
+    assert_eq!(get(&props, "price").as_f64(), Some(30.0));
+    assert!(get(&js_sys::Object::new(), "polluted").is_undefined());
+    assert!(
+        !js_sys::Object::keys(props.unchecked_ref::<js_sys::Object>())
+            .includes(&JsValue::from_str("__proto__"), 0)
+    );
+    drop(got);
+    ck.destroy();
+}
+
 #[wasm_bindgen_test]
 fn state_persists_across_instances() {
     clear_storage();

@@ -12,7 +12,7 @@
 //! flag.
 
 use super::reader::{did_you_mean, index, is_forbidden_key, join};
-use super::regex::{Matcher, RegexFactory};
+use super::regex::{Literal, Matcher, RegexFactory};
 use super::value::{num_to_string, Map, Value};
 use core::cmp::Ordering;
 use core::fmt;
@@ -589,6 +589,10 @@ impl Compiler<'_> {
             "$not" => Op::Not(Box::new(self.test(x, path, false))),
             "$regex" | "$regexi" => match x {
                 Value::Str(s) => {
+                    // Plain text (the usual "contains"): string search, no regex engine.
+                    if let Some(l) = Literal::parse(s).filter(|_| k == "$regex") {
+                        return Op::Regex(Box::new(l));
+                    }
                     let pattern = if k == "$regexi" {
                         Cow::Owned(format!("(?i){s}"))
                     } else {

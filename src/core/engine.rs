@@ -574,7 +574,7 @@ impl Engine {
             match &rule.trigger {
                 Trigger::Event(m) => {
                     if matches(m, eid, targets, &ctx) {
-                        fire(rule, r, Some(name), props.clone(), &ctx, status, out);
+                        fire(rule, r, Some(name), Cow::Borrowed(props), &ctx, status, out);
                     }
                 }
                 Trigger::Count {
@@ -624,7 +624,7 @@ impl Engine {
                     }
                     if ts.len() >= cap {
                         ts.clear();
-                        fire(rule, r, Some(name), props.clone(), &ctx, status, out);
+                        fire(rule, r, Some(name), Cow::Borrowed(props), &ctx, status, out);
                     }
                 }
                 Trigger::Sequence {
@@ -672,7 +672,7 @@ impl Engine {
                     if let Some(p) = completed {
                         // A completed sequence restarts: earlier partials are spent.
                         partials.clear();
-                        fire(rule, r, Some(name), p, &ctx, status, out);
+                        fire(rule, r, Some(name), Cow::Owned(p), &ctx, status, out);
                     }
                 }
                 Trigger::Absence {
@@ -785,7 +785,15 @@ impl Engine {
                         };
                         let at = p.deadline.max(quiet_until);
                         let before = out.len();
-                        fire(rule, r, None, p.props.clone(), &ctx, status, &mut out);
+                        fire(
+                            rule,
+                            r,
+                            None,
+                            Cow::Borrowed(&p.props),
+                            &ctx,
+                            status,
+                            &mut out,
+                        );
                         if let Some(d) = out.get_mut(before) {
                             d.at = at;
                         }
@@ -814,7 +822,7 @@ impl Engine {
                         segments,
                     };
                     let before = out.len();
-                    fire(rule, r, None, empty.clone(), &ctx, status, &mut out);
+                    fire(rule, r, None, Cow::Borrowed(&empty), &ctx, status, &mut out);
                     if let Some(d) = out.get_mut(before) {
                         d.at = at;
                     }
@@ -1539,7 +1547,8 @@ fn fire(
     rule: &Rule,
     r: usize,
     event: Option<&str>,
-    props: Value,
+    // Borrowed while the conditions run; copied only for a decision.
+    props: Cow<'_, Value>,
     ctx: &Ctx,
     status: &mut [Status],
     out: &mut Vec<Decision>,
@@ -1563,7 +1572,7 @@ fn fire(
             priority: rule.priority,
             at: ctx.now,
             event: event.map(String::from),
-            props,
+            props: props.into_owned(),
         });
     } else {
         st.last = Outcome::Blocked(ctx.now);

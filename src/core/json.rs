@@ -98,9 +98,11 @@ impl Parser<'_> {
     fn fail(&self, what: &str) -> String {
         format!("invalid JSON at byte {}: {what}", self.i)
     }
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
+    #[inline(always)]
     fn ws(&mut self) {
         while matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
             self.i += 1;
@@ -185,12 +187,11 @@ impl Parser<'_> {
     }
     fn number(&mut self) -> Result<Value, String> {
         let start = self.i;
-        while matches!(
-            self.peek(),
-            Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
-        ) {
-            self.i += 1;
-        }
+        let rest = self.s.get(start..).unwrap_or(&[]);
+        self.i += rest
+            .iter()
+            .position(|b| !matches!(b, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
+            .unwrap_or(rest.len());
         let text = core::str::from_utf8(self.s.get(start..self.i).unwrap_or(&[]))
             .map_err(|_| self.fail("bad number"))?;
         // Fast path for integers, the common case (timestamps, counts).
@@ -222,21 +223,28 @@ impl Parser<'_> {
         loop {
             // Copy the run of plain bytes at once.
             let start = self.i;
-            while matches!(self.peek(), Some(b) if b != b'"' && b != b'\\' && b >= 0x20) {
-                self.i += 1;
-            }
+            let rest = self.s.get(start..).unwrap_or(&[]);
+            self.i += rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
             // The run ends at an ASCII byte (or the end), so it is whole characters.
-            out.push_str(
-                self.text
-                    .get(start..self.i)
-                    .ok_or_else(|| self.fail("bad UTF-8"))?,
-            );
+            let run = self
+                .text
+                .get(start..self.i)
+                .ok_or_else(|| self.fail("bad UTF-8"))?;
             match self.peek() {
                 Some(b'"') => {
                     self.i += 1;
+                    // No escape (the usual case): one allocation of the exact size.
+                    if out.is_empty() {
+                        return Ok(run.to_owned());
+                    }
+                    out.push_str(run);
                     return Ok(out);
                 }
                 Some(b'\\') => {
+                    out.push_str(run);
                     self.i += 1;
                     let c = self.peek().ok_or_else(|| self.fail("unfinished escape"))?;
                     self.i += 1;

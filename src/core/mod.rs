@@ -5,6 +5,7 @@ pub mod condition;
 pub mod config;
 pub mod engine;
 pub mod experiment;
+pub mod find;
 pub mod gesture;
 pub mod json;
 pub mod num;

@@ -307,12 +307,12 @@ pub fn parse_duration(v: &Value) -> Result<u64, String> {
                 let num_len = rest
                     .find(|c: char| !(c.is_ascii_digit() || c == '.'))
                     .unwrap_or(rest.len());
-                let (num, tail) = rest.split_at(num_len);
+                let (num, tail) = rest.split_at_checked(num_len).ok_or_else(bad)?;
                 let num = super::num::parse(num).ok_or_else(bad)?;
                 let unit_len = tail
                     .find(|c: char| !c.is_ascii_alphabetic())
                     .unwrap_or(tail.len());
-                let (unit, tail) = tail.split_at(unit_len);
+                let (unit, tail) = tail.split_at_checked(unit_len).ok_or_else(bad)?;
                 let unit = match unit {
                     "ms" => 1.0,
                     "s" | "sec" => 1_000.0,

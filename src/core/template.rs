@@ -157,7 +157,7 @@ fn parse(src: &str) -> Result<Template, String> {
     let mut text = String::new();
     let mut pos = 0;
     while let Some(rest) = src.get(pos..) {
-        let Some(i) = rest.find("{{") else {
+        let Some(i) = super::find::find(rest, "{{") else {
             text.push_str(rest);
             break;
         };
@@ -177,11 +177,11 @@ fn parse(src: &str) -> Result<Template, String> {
                 "\"{{{{{{\" at character {at}: triple braces are not supported; all values render as text"
             ));
         }
-        let inner = match after.find("}}") {
+        let inner = match super::find::find(after, "}}") {
             Some(j) => after.get(..j).unwrap_or_default(),
             None => return Err(unclosed(at)),
         };
-        if inner.contains("{{") {
+        if super::find::contains(inner, "{{") {
             return Err(unclosed(at));
         }
         pos = start + 2 + inner.len() + 2;

@@ -136,7 +136,7 @@ pub fn check_webhook(url: &str) -> Result<(), String> {
             "webhook URL must start with https:// (http:// is allowed only for localhost, 127.0.0.1 and [::1])",
         )
     };
-    let (scheme, rest) = url.split_once("://").ok_or_else(need_https)?;
+    let (scheme, rest) = super::find::split_once(url, "://").ok_or_else(need_https)?;
     let https = scheme.eq_ignore_ascii_case("https");
     if !https && !scheme.eq_ignore_ascii_case("http") {
         return Err(need_https());

@@ -10,7 +10,7 @@ use crate::core::json;
 use crate::core::value::Value;
 
 /// Longest JSON text accepted from the host (config, event properties, attributes).
-const MAX_INPUT: usize = 1 << 20;
+pub const MAX_INPUT: usize = 1 << 20;
 
 /// Converts host data.
 pub fn from_js(v: &JsValue) -> Result<Value, String> {

@@ -406,6 +406,44 @@ test('config: __proto__ / constructor / prototype keys are rejected by validate(
   }
 });
 
+test('track(): props JSON cannot carry (a cycle, a BigInt, a throwing toJSON), a non-string name, non-object props → nothing thrown, a warning, no prompt; toJSON is honoured and the next valid event fires', async () => {
+  const { page, errors, warnings, close } = await open();
+  try {
+    await ready(page);
+    const r = await page.evaluate(() => {
+      const cyclic = { name: 'c' };
+      cyclic.self = cyclic;
+      const thrown = [];
+      const calls = [
+        () => window.ck.track('go-hostile', cyclic),
+        () => window.ck.track('go-hostile', { name: 'b', text: 1n }),
+        () => window.ck.track('go-hostile', { toJSON() { throw new Error('no'); } }),
+        () => window.ck.track(42, { name: 'n' }),
+        () => window.ck.track('go-hostile', 'a string'),
+        () => window.ck.track('go-hostile', [1, 2]),
+      ];
+      for (const c of calls) {
+        try { c(); } catch (e) { thrown.push(String(e)); }
+      }
+      const before = window.events.filter((e) => e.type === 'show').length;
+      // toJSON is JSON's meaning of an object: what it returns is the props.
+      window.ck.track('go-hostile', { toJSON: () => ({ name: 'From toJSON', text: 'ok' }) });
+      const shows = window.events.filter((e) => e.type === 'show');
+      return { thrown, before, after: shows.length, props: shows.at(-1)?.payload.context.props };
+    });
+    assert.deepEqual(r.thrown, []);
+    assert.equal(r.before, 0, 'no prompt from the bad calls');
+    assert.equal(r.after, 1);
+    assert.deepEqual(r.props, { name: 'From toJSON', text: 'ok' });
+    await page.getByText('From toJSON', { exact: true }).waitFor();
+    assert.ok(warnings.some((w) => /props must be a plain object/.test(w)), warnings.join('\n'));
+    assert.ok(warnings.some((w) => /name must be a string/.test(w)), warnings.join('\n'));
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
 test('templates: RTL overrides, zero-width, {{, </script>, markup and a 900 KB value render as inert, capped text; props over 1 MB are ignored with a warning', async () => {
   const { page, errors, warnings, close } = await open();
   try {
