@@ -358,6 +358,45 @@ fn decisions_fired_by_one_event_each_carry_their_own_rule_and_context() {
     ck.destroy();
 }
 
+/// The context is read from its JSON text when a handler first touches it: a payload
+/// still behaves as a plain object (keys, spread, JSON, structured clone, assignment), and
+/// the decisions of one event share one context object.
+#[wasm_bindgen_test]
+fn a_payloads_context_behaves_as_a_plain_property() {
+    clear_storage();
+    let ck = create(json(
+        r#"{"rules":[{"id":"one","trigger":"go"},{"id":"two","trigger":"go"}]}"#,
+    ))
+    .expect("valid config");
+    let (seen, cb) = recorder();
+    ck.on(
+        "decision",
+        cb.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
+    ck.track(JsValue::from_str("go"), json(r#"{"sku":"mug-1"}"#));
+    let got = seen.borrow();
+    assert_eq!(got.len(), 2);
+    let check = js_sys::Function::new_with_args(
+        "a, b",
+        "const keys = Object.keys(a).includes('context');
+         const spread = { ...a }.context.props.sku;
+         const json = JSON.parse(JSON.stringify(a)).context.props.sku;
+         const clone = structuredClone(a).context.props.sku;
+         const shared = a.context === b.context;
+         b.context = 5;
+         return [keys, spread, json, clone, shared, b.context, a.context.props.sku].join(' ');",
+    );
+    let out = check
+        .call2(&JsValue::NULL, &got[0], &got[1])
+        .expect("no exception");
+    assert_eq!(
+        out.as_string().as_deref(),
+        Some("true mug-1 mug-1 mug-1 true 5 mug-1")
+    );
+    drop(got);
+    ck.destroy();
+}
+
 #[wasm_bindgen_test]
 fn the_same_visitor_keeps_their_variant_across_reloads() {
     clear_storage();

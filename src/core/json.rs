@@ -10,7 +10,7 @@ pub const MAX_DEPTH: usize = 64;
 
 /// Writes compact JSON. Non-finite numbers become `null`, as in `JSON.stringify`.
 pub fn to_json(v: &Value) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(256);
     write(v, &mut out);
     out
 }
@@ -50,24 +50,44 @@ fn write(v: &Value, out: &mut String) {
 
 fn write_str(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str("\\u");
-                let n = c as u32;
-                for shift in [12, 8, 4, 0] {
-                    let d = (n >> shift) & 0xf;
-                    out.push(char::from_digit(d, 16).unwrap_or('0'));
-                }
-            }
-            c => out.push(c),
+    // Runs of characters that need no escape are copied whole.
+    let b = s.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        // U+2028 and U+2029 (E2 80 A8/A9 in UTF-8) are escaped too, as JSON-in-script needs.
+        let wide =
+            c == 0xE2 && b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xA8 | 0xA9));
+        if !(c == b'"' || c == b'\\' || c < 0x20 || wide) {
+            i += 1;
+            continue;
         }
+        out.push_str(s.get(run..i).unwrap_or_default());
+        let short = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            _ => "",
+        };
+        if short.is_empty() {
+            let n = match b.get(i + 2) {
+                Some(0xA8) if wide => 0x2028,
+                Some(_) if wide => 0x2029,
+                _ => u32::from(c),
+            };
+            out.push_str("\\u");
+            for shift in [12, 8, 4, 0] {
+                out.push(char::from_digit((n >> shift) & 0xf, 16).unwrap_or('0'));
+            }
+        } else {
+            out.push_str(short);
+        }
+        i += if wide { 3 } else { 1 };
+        run = i;
     }
+    out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
 }
 
@@ -298,6 +318,25 @@ mod tests {
             Some("q\"\\\n\t\u{1} é ☕ 😀")
         );
         assert_eq!(parse(r#""\ud83d\ude00""#).unwrap(), Value::Str("😀".into()));
+    }
+
+    #[test]
+    fn writes_strings_as_json_stringify_does() {
+        let cases = [
+            ("", r#""""#),
+            ("plain ascii", r#""plain ascii""#),
+            ("q\"b\\n\nr\rt\t", r#""q\"b\\n\nr\rt\t""#),
+            ("\u{1}\u{1f}x", r#""\u0001\u001fx""#),
+            ("é ☕ 😀", r#""é ☕ 😀""#),
+            (
+                "a\u{2028}b\u{2029}c\u{2027}",
+                "\"a\\u2028b\\u2029c\u{2027}\"",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(to_json(&Value::Str(text.into())), want, "{text:?}");
+            assert_eq!(parse(want).unwrap(), Value::Str(text.into()));
+        }
     }
 
     #[test]

@@ -104,8 +104,24 @@ export function ck_decision(rule, priority, at, event, shown, action, variant, m
   try { a = JSON.parse(action); } catch (e) {}
   const d = { rule, priority, at, event: event ?? null, shown, action: a, variant: variant ?? null, message };
   if (suppressed !== undefined) d.suppressed = suppressed;
-  d.context = context;
+  // The context is parsed from its JSON text when a handler first reads it (most read
+  // only rule and variant), once for all decisions of the event (they share the holder).
+  // It stays an ordinary enumerable, writable property to spreads, JSON and clones.
+  Object.defineProperty(d, 'context', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (context.v === undefined) {
+        try { context.v = JSON.parse(context.t); } catch (e) { context.v = null; }
+      }
+      return context.v;
+    },
+    set(v) { Object.defineProperty(d, 'context', { value: v, writable: true, enumerable: true, configurable: true }); },
+  });
   return d;
+}
+export function ck_lazy(t) {
+  return { t, v: undefined };
 }
 export function ck_inputs(win, throttle, onActivity, onDepth) {
   const doc = win.document;
@@ -188,7 +204,7 @@ export function ck_hook_history(history, notify) {
 extern "C" {
     /// A decision as handlers see it, built in JS from its parts: `rule` and `action` (a
     /// JSON text, parsed afresh for each payload) are JS strings kept per rule, `context`
-    /// is shared by the decisions of one event (see `Runtime::decision_js`). `suppressed`
+    /// (a `ck_lazy` holder, parsed when first read) is shared by the decisions of one event (see `Runtime::decision_js`). `suppressed`
     /// is left out when undefined.
     #[allow(clippy::too_many_arguments)]
     pub fn ck_decision(
@@ -203,6 +219,8 @@ extern "C" {
         suppressed: &JsValue,
         context: &JsValue,
     ) -> JsValue;
+    /// A holder of context JSON text for `ck_decision`, parsed on first read.
+    pub fn ck_lazy(text: &str) -> JsValue;
     fn ck_hook_history(history: &JsValue, notify: &js_sys::Function) -> js_sys::Function;
     fn ck_inputs(
         win: &web_sys::Window,

@@ -345,7 +345,7 @@ impl Runtime {
                     Some(Value::Str(v)) => Some(v.clone()),
                     _ => None,
                 };
-                let js = to_js(&ctx);
+                let js = super::dom::ck_lazy(&crate::core::json::to_json(&ctx));
                 if shared {
                     *cache = Some((d.event.clone(), d.props.clone(), js.clone()));
                 }
