@@ -1,5 +1,5 @@
 // cuekit — npm entry. Loads the wasm core once and wraps it in a small, never-throwing API.
-import wasmInit, { createWith, validate as wasmValidate, analyze as wasmAnalyze } from '../pkg/cuekit.js';
+import wasmInit, { prepare, validate as wasmValidate, analyze as wasmAnalyze } from '../pkg/cuekit.js';
 
 let loading = null;
 
@@ -234,20 +234,76 @@ Object.defineProperty(Cuekit.prototype, MARK, { value: 'instance' });
  * resolves to the running instance.
  */
 export async function init(config, options = {}) {
-  // Checked before and after loading: a second init() never loads the wasm again.
-  if (!running()) await load(option(options, 'wasmUrl'));
+  // Checked before and after loading: a second init() never loads the wasm again, and
+  // one made while another is starting gets that instance (unless that start fails).
+  if (!running() && !starting()) await load(option(options, 'wasmUrl'));
+  const other = starting();
+  if (other) {
+    try {
+      const ck = await other;
+      console.warn('[cuekit] init() called again; returning the running instance');
+      return ck;
+    } catch { /* that start failed: this one goes ahead */ }
+  }
   const existing = running();
   if (existing) {
     console.warn('[cuekit] init() called again; returning the running instance');
     return existing;
   }
+  const task = start(config, options);
+  setStarting(task);
+  try {
+    return await task;
+  } finally {
+    if (starting() === task) setStarting(undefined);
+  }
+}
+
+// An init() under way (shared, like RUNNING, by every copy of this module on the page).
+const STARTING = Symbol.for('cuekit.starting');
+
+function starting() {
+  const p = globalThis[STARTING];
+  return p && typeof p.then === 'function' ? p : null;
+}
+
+function setStarting(p) {
+  try {
+    Object.defineProperty(globalThis, STARTING, { value: p, configurable: true, writable: true, enumerable: false });
+  } catch { /* a frozen global */ }
+}
+
+/**
+ * Lets the page run before the next step: start-up comes in three tasks (the module's
+ * instantiation, compiling the config, starting the instance) instead of one long task.
+ * A message, not a timer: timers are throttled to a second or more in background tabs.
+ */
+function nextTask() {
+  return new Promise((resolve) => {
+    try {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        resolve();
+      };
+      ch.port2.postMessage(null);
+    } catch {
+      resolve();
+    }
+  });
+}
+
+async function start(config, options) {
   // Host actions are looked up by name when a rule calls one: those given here (read
   // live from the host's object) and those registered later with ck.actions().
   const host = option(options, 'actions');
   const registry = Object.create(null);
   const actions = actionLookup(registry, host && typeof host === 'object' ? host : null);
   const on = option(options, 'on');
-  const ck = new Cuekit(createWith(config, { actions, on: on && typeof on === 'object' ? on : undefined }), registry);
+  await nextTask();
+  const prepared = prepare(config); // throws for a bad config, with every problem by path
+  await nextTask();
+  const ck = new Cuekit(prepared.start({ actions, on: on && typeof on === 'object' ? on : undefined }), registry);
   setRunning(ck);
   return ck;
 }

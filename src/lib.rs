@@ -133,143 +133,169 @@ pub mod api {
     /// by rules and buttons).
     #[wasm_bindgen(js_name = createWith)]
     pub fn create_with(config: JsValue, options: JsValue) -> Result<Cuekit, JsError> {
+        Ok(prepare(config)?.start(options))
+    }
+
+    /// A config validated and compiled, not started yet: start-up in two steps, so that
+    /// the host's page can run in between (`init()` does this: no long task).
+    #[wasm_bindgen]
+    pub struct Prepared {
+        v: Value,
+        cfg: Config,
+    }
+
+    /// The first step of `createWith`: validates and compiles `config`. Throws (an
+    /// `Error` listing every problem by path) for a bad config.
+    #[wasm_bindgen]
+    pub fn prepare(config: JsValue) -> Result<Prepared, JsError> {
         let (v, cfg) = compile_checked(&config).map_err(|errs| JsError::new(&error_text(&errs)))?;
-        let prefix = v
-            .get("storageKey")
-            .and_then(Value::as_str)
-            .unwrap_or("cuekit")
-            .to_string();
-        let t = now();
-        let gpc = cfg.honor_gpc && global_privacy_control();
-        let require = cfg.require_consent || gpc;
-        let run_before = cfg.run_before_consent;
-        let mut store = Store::open(&prefix);
-        let (mut state, repaired) = if gpc {
-            // Global Privacy Control: nothing is kept, and what was kept is erased.
-            store.clear();
-            (Default::default(), false)
-        } else {
-            store.load(t)
-        };
-        if repaired {
-            runtime::warn("stored state was partly unreadable and has been reset");
-        }
-        if require && !state.consent {
-            // Stored without consent (e.g. the config changed): not used, not written.
-            state = Default::default();
-            store.set_allowed(false);
-        }
-        let watch = cfg.watch.clone();
-        let rate = cfg
-            .rate_limit
-            .map(|(per, burst)| crate::core::rate::RateLimit::new(per, burst, t));
-        let mut engine = Engine::new(cfg, state, &random_id(), t);
-        // getTimezoneOffset() is UTC minus local time.
-        engine.set_utc_offset_minutes(-(js_sys::Date::new_0().get_timezone_offset() as i32));
-        // QA: `?cuekit_force=rule:variant` shows a chosen variant.
-        if let Some(Value::Str(f)) = page::parse_query(
-            &web_sys::window()
-                .and_then(|w| w.location().search().ok())
-                .unwrap_or_default(),
-        )
-        .get("cuekit_force")
-        {
-            for pair in f.split(',') {
-                if let Some((rule, variant)) = pair.split_once(':') {
-                    engine.force_variant(rule, variant);
-                }
+        Ok(Prepared { v, cfg })
+    }
+
+    #[wasm_bindgen]
+    impl Prepared {
+        /// The second step of `createWith`: restores the visitor's state, attaches the
+        /// listeners and records the page view. Never throws; consumes the prepared config.
+        pub fn start(self, options: JsValue) -> Cuekit {
+            let Prepared { v, cfg } = self;
+            let prefix = v
+                .get("storageKey")
+                .and_then(Value::as_str)
+                .unwrap_or("cuekit")
+                .to_string();
+            let t = now();
+            let gpc = cfg.honor_gpc && global_privacy_control();
+            let require = cfg.require_consent || gpc;
+            let run_before = cfg.run_before_consent;
+            let mut store = Store::open(&prefix);
+            let (mut state, repaired) = if gpc {
+                // Global Privacy Control: nothing is kept, and what was kept is erased.
+                store.clear();
+                (Default::default(), false)
+            } else {
+                store.load(t)
+            };
+            if repaired {
+                runtime::warn("stored state was partly unreadable and has been reset");
             }
-        }
-        let consented = engine.consent_granted();
-        let actions = js_sys::Reflect::get(&options, &JsValue::from_str("actions"))
-            .ok()
-            .filter(|a| a.is_object())
-            .unwrap_or_else(|| js_sys::Object::new().into());
-        let webhooks = Webhooks::new(&prefix, !require || consented);
-        // The renderer reports outcomes through a slot filled once the runtime exists.
-        let slot: Rc<RefCell<std::rc::Weak<RefCell<Runtime>>>> =
-            Rc::new(RefCell::new(std::rc::Weak::new()));
-        let s2 = slot.clone();
-        let renderer = Renderer::new(Rc::new(move |rule: &str, o| {
-            let rt = s2.try_borrow().ok().and_then(|w| w.upgrade());
-            if let Some(rt) = rt {
-                runtime::on_ui(&rt, rule, o);
+            if require && !state.consent {
+                // Stored without consent (e.g. the config changed): not used, not written.
+                state = Default::default();
+                store.set_allowed(false);
             }
-        }));
-        let rt = Runtime::new(engine, store, renderer, webhooks, actions);
-        if let Ok(mut s) = slot.try_borrow_mut() {
-            *s = Rc::downgrade(&rt);
-        }
-        if let Ok(mut r) = rt.try_borrow_mut() {
-            r.paused = require && !consented && !run_before;
-        }
-        let weak = Rc::downgrade(&rt);
-        let listeners = Listeners::attach(&rt, watch, move || {
-            if let Some(rt) = weak.upgrade() {
-                if let Ok(mut rt) = rt.try_borrow_mut() {
-                    rt.persist(true);
-                    rt.webhooks.flush_beacon();
-                }
-            }
-        });
-        // Another tab wrote: merge its ledger and windows (no dismiss or opt-out is lost).
-        let weak = Rc::downgrade(&rt);
-        let storage_listener = web_sys::window().and_then(|w| {
-            Listener::new(w.as_ref(), "storage", false, move |ev: web_sys::Event| {
-                let Some(rt) = weak.upgrade() else { return };
-                let Some(se) = ev.dyn_ref::<web_sys::StorageEvent>() else {
-                    return;
-                };
-                let (key, text) = (se.key(), se.new_value());
-                runtime::with(&rt, |rt, now, _| {
-                    if let Some(other) = rt.store.incoming(key, text, now) {
-                        rt.engine.merge_state(&other);
+            let watch = cfg.watch.clone();
+            let rate = cfg
+                .rate_limit
+                .map(|(per, burst)| crate::core::rate::RateLimit::new(per, burst, t));
+            let mut engine = Engine::new(cfg, state, &random_id(), t);
+            // getTimezoneOffset() is UTC minus local time.
+            engine.set_utc_offset_minutes(-(js_sys::Date::new_0().get_timezone_offset() as i32));
+            // QA: `?cuekit_force=rule:variant` shows a chosen variant.
+            if let Some(Value::Str(f)) = page::parse_query(
+                &web_sys::window()
+                    .and_then(|w| w.location().search().ok())
+                    .unwrap_or_default(),
+            )
+            .get("cuekit_force")
+            {
+                for pair in f.split(',') {
+                    if let Some((rule, variant)) = pair.split_once(':') {
+                        engine.force_variant(rule, variant);
                     }
-                });
-            })
-        });
-        let ck = Cuekit {
-            rt,
-            listeners: RefCell::new(Some(listeners)),
-            storage_listener: RefCell::new(storage_listener),
-            gpc,
-            require,
-            run_before,
-            rate: RefCell::new(rate),
-            rate_warned: std::cell::Cell::new(false),
-        };
-        // `options.on = {show: fn, decision: [fn, fn]}`: handlers in place before the
-        // start-up page view, so they hear decisions made during `init` too.
-        if let Some(on) = js_sys::Reflect::get(&options, &JsValue::from_str("on"))
-            .ok()
-            .filter(|o| o.is_object())
-        {
-            if let Ok(mut rt) = ck.rt.try_borrow_mut() {
-                for key in js_sys::Object::keys(on.unchecked_ref::<js_sys::Object>()).iter() {
-                    let (Some(name), Ok(v)) = (key.as_string(), js_sys::Reflect::get(&on, &key))
-                    else {
-                        continue;
+                }
+            }
+            let consented = engine.consent_granted();
+            let actions = js_sys::Reflect::get(&options, &JsValue::from_str("actions"))
+                .ok()
+                .filter(|a| a.is_object())
+                .unwrap_or_else(|| js_sys::Object::new().into());
+            let webhooks = Webhooks::new(&prefix, !require || consented);
+            // The renderer reports outcomes through a slot filled once the runtime exists.
+            let slot: Rc<RefCell<std::rc::Weak<RefCell<Runtime>>>> =
+                Rc::new(RefCell::new(std::rc::Weak::new()));
+            let s2 = slot.clone();
+            let renderer = Renderer::new(Rc::new(move |rule: &str, o| {
+                let rt = s2.try_borrow().ok().and_then(|w| w.upgrade());
+                if let Some(rt) = rt {
+                    runtime::on_ui(&rt, rule, o);
+                }
+            }));
+            let rt = Runtime::new(engine, store, renderer, webhooks, actions);
+            if let Ok(mut s) = slot.try_borrow_mut() {
+                *s = Rc::downgrade(&rt);
+            }
+            if let Ok(mut r) = rt.try_borrow_mut() {
+                r.paused = require && !consented && !run_before;
+            }
+            let weak = Rc::downgrade(&rt);
+            let listeners = Listeners::attach(&rt, watch, move || {
+                if let Some(rt) = weak.upgrade() {
+                    if let Ok(mut rt) = rt.try_borrow_mut() {
+                        rt.persist(true);
+                        rt.webhooks.flush_beacon();
+                    }
+                }
+            });
+            // Another tab wrote: merge its ledger and windows (no dismiss or opt-out is lost).
+            let weak = Rc::downgrade(&rt);
+            let storage_listener = web_sys::window().and_then(|w| {
+                Listener::new(w.as_ref(), "storage", false, move |ev: web_sys::Event| {
+                    let Some(rt) = weak.upgrade() else { return };
+                    let Some(se) = ev.dyn_ref::<web_sys::StorageEvent>() else {
+                        return;
                     };
-                    let list: Vec<JsValue> = if js_sys::Array::is_array(&v) {
-                        js_sys::Array::from(&v).iter().collect()
-                    } else {
-                        vec![v]
-                    };
-                    for f in list {
-                        if let Ok(f) = f.dyn_into::<js_sys::Function>() {
-                            rt.on(&name, f);
+                    let (key, text) = (se.key(), se.new_value());
+                    runtime::with(&rt, |rt, now, _| {
+                        if let Some(other) = rt.store.incoming(key, text, now) {
+                            rt.engine.merge_state(&other);
+                        }
+                    });
+                })
+            });
+            let ck = Cuekit {
+                rt,
+                listeners: RefCell::new(Some(listeners)),
+                storage_listener: RefCell::new(storage_listener),
+                gpc,
+                require,
+                run_before,
+                rate: RefCell::new(rate),
+                rate_warned: std::cell::Cell::new(false),
+            };
+            // `options.on = {show: fn, decision: [fn, fn]}`: handlers in place before the
+            // start-up page view, so they hear decisions made during `init` too.
+            if let Some(on) = js_sys::Reflect::get(&options, &JsValue::from_str("on"))
+                .ok()
+                .filter(|o| o.is_object())
+            {
+                if let Ok(mut rt) = ck.rt.try_borrow_mut() {
+                    for key in js_sys::Object::keys(on.unchecked_ref::<js_sys::Object>()).iter() {
+                        let (Some(name), Ok(v)) =
+                            (key.as_string(), js_sys::Reflect::get(&on, &key))
+                        else {
+                            continue;
+                        };
+                        let list: Vec<JsValue> = if js_sys::Array::is_array(&v) {
+                            js_sys::Array::from(&v).iter().collect()
+                        } else {
+                            vec![v]
+                        };
+                        for f in list {
+                            if let Ok(f) = f.dyn_into::<js_sys::Function>() {
+                                rt.on(&name, f);
+                            }
                         }
                     }
                 }
             }
+            runtime::dispatch(
+                &ck.rt,
+                Signal::PageView {
+                    page: page::current(),
+                },
+            );
+            ck
         }
-        runtime::dispatch(
-            &ck.rt,
-            Signal::PageView {
-                page: page::current(),
-            },
-        );
-        Ok(ck)
     }
 
     /// Global Privacy Control on, or Do Not Track set.

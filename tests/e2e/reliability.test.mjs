@@ -444,6 +444,35 @@ test('track(): props JSON cannot carry (a cycle, a BigInt, a throwing toJSON), a
   }
 });
 
+test('init(): start-up comes in separate tasks (the page\'s own task runs in between) and two init() calls at once share one instance', async () => {
+  const { page, errors, warnings, close } = await open();
+  try {
+    await ready(page);
+    const r = await page.evaluate(async () => {
+      const config = await (await fetch('/tests/e2e/configs/rel-basic.json')).json();
+      window.ck.destroy();
+      const order = [];
+      const shows = [];
+      const a = window.cuekit.init(config, { on: { show: (d) => shows.push(d.rule) } }).then((ck) => { order.push('ready'); return ck; });
+      const b = window.cuekit.init(config);
+      // A task the page queues right after calling init(): it runs before start-up ends.
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => order.push('page task');
+      ch.port2.postMessage(null);
+      const [x, y] = await Promise.all([a, b]);
+      x.track('go-offer');
+      return { order, same: x === y, shows };
+    });
+    assert.deepEqual(r.order, ['page task', 'ready']);
+    assert.equal(r.same, true, 'one instance');
+    assert.deepEqual(r.shows, ['product', 'offer'], 'one instance: the page view and the event each decided once');
+    assert.equal(warnings.filter((w) => /init\(\) called again/.test(w)).length, 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
 test('templates: RTL overrides, zero-width, {{, </script>, markup and a 900 KB value render as inert, capped text; props over 1 MB are ignored with a warning', async () => {
   const { page, errors, warnings, close } = await open();
   try {
