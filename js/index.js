@@ -1,5 +1,5 @@
 // cuekit — npm entry. Loads the wasm core once and wraps it in a small, never-throwing API.
-import wasmInit, { prepare, validate as wasmValidate, analyze as wasmAnalyze } from '../pkg/cuekit.js';
+import wasmInit, { parseConfig, validate as wasmValidate, analyze as wasmAnalyze } from '../pkg/cuekit.js';
 
 let loading = null;
 
@@ -274,8 +274,9 @@ function setStarting(p) {
 }
 
 /**
- * Lets the page run before the next step: start-up comes in three tasks (the module's
- * instantiation, compiling the config, starting the instance) instead of one long task.
+ * Lets the page run before the next step: start-up comes in four tasks (the module's
+ * instantiation, reading the config, validating and compiling it, starting the instance)
+ * instead of one long task.
  * A message, not a timer: timers are throttled to a second or more in background tabs.
  */
 function nextTask() {
@@ -301,7 +302,9 @@ async function start(config, options) {
   const actions = actionLookup(registry, host && typeof host === 'object' ? host : null);
   const on = option(options, 'on');
   await nextTask();
-  const prepared = prepare(config); // throws for a bad config, with every problem by path
+  const parsed = parseConfig(config); // throws when JSON cannot represent the config
+  await nextTask();
+  const prepared = parsed.compile(); // throws for a bad config, with every problem by path
   await nextTask();
   const ck = new Cuekit(prepared.start({ actions, on: on && typeof on === 'object' ? on : undefined }), registry);
   setRunning(ck);

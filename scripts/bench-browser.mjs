@@ -206,7 +206,7 @@ function startupTable(loads) {
   return `${mdTable(['phase', 'median ms', 'min', 'max'], body)}\n`
     + `  after the wasm bytes arrive: ${ms(after)} ms; target < ${TARGET_STARTUP_AFTER_WASM_MS} ms: ${after < TARGET_STARTUP_AFTER_WASM_MS ? 'met' : 'MISSED'}\n`
     + `  long tasks (> 50 ms) from the npm entry imported to ready, over the ${loads.length} loads: ${long.length}`
-    + `${long.length ? ` (longest ${Math.max(...long).toFixed(0)} ms)` : ''}; init() runs in three tasks (instantiate, compile the config, start)`;
+    + `${long.length ? ` (longest ${Math.max(...long).toFixed(0)} ms)` : ''}; init() runs in four tasks (instantiate, read the config, compile it, start)`;
 }
 
 // ---- run ------------------------------------------------------------------------------------

@@ -107,12 +107,20 @@ pub mod api {
     /// Validates and compiles `config`: every problem, including selectors the browser
     /// cannot parse.
     fn compile_checked(config: &JsValue) -> Result<(Value, Config), Vec<ConfigError>> {
-        let v = from_js(config).map_err(|e| {
+        compile_value(read_config(config)?)
+    }
+
+    /// The host's config object as a `Value` (one JSON round trip).
+    fn read_config(config: &JsValue) -> Result<Value, Vec<ConfigError>> {
+        from_js(config).map_err(|e| {
             vec![ConfigError {
                 path: String::new(),
                 message: e,
             }]
-        })?;
+        })
+    }
+
+    fn compile_value(v: Value) -> Result<(Value, Config), Vec<ConfigError>> {
         let cfg = compile(&v, &JsRegex)?;
         let errors = check_selectors(&cfg.watch);
         if !errors.is_empty() {
@@ -133,23 +141,41 @@ pub mod api {
     /// by rules and buttons).
     #[wasm_bindgen(js_name = createWith)]
     pub fn create_with(config: JsValue, options: JsValue) -> Result<Cuekit, JsError> {
-        Ok(prepare(config)?.start(options))
+        Ok(parse_config(config)?.compile()?.start(options))
     }
 
-    /// A config validated and compiled, not started yet: start-up in two steps, so that
-    /// the host's page can run in between (`init()` does this: no long task).
+    /// `createWith` comes in three calls, so that the host's page can run in between
+    /// (`init()` does this): read the config (`parseConfig`), validate and compile it
+    /// (`Parsed.compile`), start (`Prepared.start`).
+    #[wasm_bindgen]
+    pub struct Parsed {
+        v: Value,
+    }
+
+    /// A config validated and compiled, not started yet.
     #[wasm_bindgen]
     pub struct Prepared {
         v: Value,
         cfg: Config,
     }
 
-    /// The first step of `createWith`: validates and compiles `config`. Throws (an
-    /// `Error` listing every problem by path) for a bad config.
+    /// Reads the host's config object. Throws when JSON cannot represent it.
+    #[wasm_bindgen(js_name = parseConfig)]
+    pub fn parse_config(config: JsValue) -> Result<Parsed, JsError> {
+        read_config(&config)
+            .map(|v| Parsed { v })
+            .map_err(|errs| JsError::new(&error_text(&errs)))
+    }
+
     #[wasm_bindgen]
-    pub fn prepare(config: JsValue) -> Result<Prepared, JsError> {
-        let (v, cfg) = compile_checked(&config).map_err(|errs| JsError::new(&error_text(&errs)))?;
-        Ok(Prepared { v, cfg })
+    impl Parsed {
+        /// Validates and compiles the config. Throws (an `Error` listing every problem by
+        /// path) for a bad config; consumes the parsed config.
+        pub fn compile(self) -> Result<Prepared, JsError> {
+            let (v, cfg) =
+                compile_value(self.v).map_err(|errs| JsError::new(&error_text(&errs)))?;
+            Ok(Prepared { v, cfg })
+        }
     }
 
     #[wasm_bindgen]

@@ -290,7 +290,7 @@ pub fn compile(v: Option<&Value>, path: &str, errors: &mut Errors) -> Action {
                     &pp,
                     format!(
                         "unknown position \"{p}\"; expected one of: {}",
-                        POSITIONS.join(", ")
+                        super::find::join(POSITIONS, ", ")
                     ),
                 );
                 String::new()
@@ -643,7 +643,7 @@ pub fn webhook_payload(
             } else {
                 strip_urls(v)
             };
-            props.insert(path.join("."), v);
+            props.insert(super::find::join(path, "."), v);
         }
     }
     let anon = ctx

@@ -368,7 +368,10 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
                                     _ => err(
                                         &mut errors,
                                         &index("webhook.events", i),
-                                        format!("expected one of: {}", LIFECYCLE.join(", ")),
+                                        format!(
+                                            "expected one of: {}",
+                                            super::find::join(LIFECYCLE, ", ")
+                                        ),
                                     ),
                                 }
                             }
@@ -881,7 +884,10 @@ impl<'a> Builder<'a> {
                     None => err(
                         errors,
                         path,
-                        format!("expected exactly one of: {}", TRIGGER_KINDS.join(", ")),
+                        format!(
+                            "expected exactly one of: {}",
+                            super::find::join(TRIGGER_KINDS, ", ")
+                        ),
                     ),
                 }
                 return None;
@@ -892,7 +898,7 @@ impl<'a> Builder<'a> {
                     path,
                     format!(
                         "expected exactly one trigger kind, found {}",
-                        many.join(" and ")
+                        super::find::join(many, " and ")
                     ),
                 );
                 return None;

@@ -1375,7 +1375,11 @@ impl Engine {
             Trigger::Event(m) => format!("on {}", self.describe_matcher(m)),
             Trigger::Sequence { steps, within, .. } => {
                 let parts: Vec<String> = steps.iter().map(|m| self.describe_matcher(m)).collect();
-                format!("sequence {} within {}", parts.join(" → "), dur(*within))
+                format!(
+                    "sequence {} within {}",
+                    super::find::join(&parts, " → "),
+                    dur(*within)
+                )
             }
             Trigger::Absence {
                 after,
@@ -1387,7 +1391,7 @@ impl Engine {
                 format!(
                     "after {}, none of [{}] within {}",
                     self.describe_matcher(after),
-                    parts.join(", "),
+                    super::find::join(&parts, ", "),
                     dur(*within)
                 )
             }

@@ -248,7 +248,10 @@ impl<'a> Obj<'a> {
                 None => err(
                     errors,
                     &path,
-                    format!("unknown field; expected one of: {}", self.used.join(", ")),
+                    format!(
+                        "unknown field; expected one of: {}",
+                        super::find::join(&self.used, ", ")
+                    ),
                 ),
             }
         }

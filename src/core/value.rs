@@ -140,7 +140,7 @@ impl Value {
             Value::Str(s) => s.clone(),
             Value::Arr(a) => {
                 let parts: Vec<String> = a.iter().map(Value::to_text).collect();
-                parts.join(",")
+                super::find::join(&parts, ",")
             }
             Value::Obj(_) => "[object Object]".into(),
         }

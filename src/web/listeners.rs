@@ -225,7 +225,7 @@ fn read_click(ev: &Event, sels: &js_sys::Array) -> Click {
     }
     // Text only from the interactive element clicked (never a whole container's text).
     if let Some(t) = text("text") {
-        let t: String = t.split_whitespace().collect::<Vec<_>>().join(" ");
+        let t: String = crate::core::find::join(&t.split_whitespace().collect::<Vec<_>>(), " ");
         let t: String = t.chars().take(MAX_TEXT).collect();
         if !t.is_empty() {
             props.insert("text", Value::Str(t));
