@@ -15,10 +15,14 @@ function running() {
   return c && typeof c.track === 'function' ? c : null;
 }
 
-function setRunning(c) {
+function setGlobal(key, value) {
   try {
-    Object.defineProperty(globalThis, RUNNING, { value: c, configurable: true, writable: true, enumerable: false });
+    Object.defineProperty(globalThis, key, { value, configurable: true, writable: true, enumerable: false });
   } catch { /* a frozen global: each copy of the module then runs on its own */ }
+}
+
+function setRunning(c) {
+  setGlobal(RUNNING, c);
 }
 
 const hasOwn = (o, k) => o !== null && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k);
@@ -268,9 +272,7 @@ function starting() {
 }
 
 function setStarting(p) {
-  try {
-    Object.defineProperty(globalThis, STARTING, { value: p, configurable: true, writable: true, enumerable: false });
-  } catch { /* a frozen global */ }
+  setGlobal(STARTING, p);
 }
 
 /**

@@ -180,7 +180,7 @@ pub mod api {
 
     #[wasm_bindgen]
     impl Prepared {
-        /// The second step of `createWith`: restores the visitor's state, attaches the
+        /// The last step of `createWith`: restores the visitor's state, attaches the
         /// listeners and records the page view. Never throws; consumes the prepared config.
         pub fn start(self, options: JsValue) -> Cuekit {
             let Prepared { v, cfg } = self;
