@@ -498,16 +498,7 @@ pub mod api {
             if !self.rate_allows() {
                 return;
             }
-            let props = if props.len() > crate::web::convert::MAX_INPUT {
-                Err(String::new())
-            } else {
-                crate::core::json::parse(props)
-            };
-            let props = props.map(|mut v| {
-                v.strip_forbidden_keys();
-                v
-            });
-            self.track_value(name, props);
+            self.track_value(name, crate::web::convert::from_json_data(props));
         }
 
         fn track_value(&self, name: String, props: Result<Value, String>) {

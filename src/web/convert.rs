@@ -10,7 +10,7 @@ use crate::core::json;
 use crate::core::value::Value;
 
 /// Longest JSON text accepted from the host (config, event properties, attributes).
-pub const MAX_INPUT: usize = 1 << 20;
+const MAX_INPUT: usize = 1 << 20;
 
 /// Converts host data.
 pub fn from_js(v: &JsValue) -> Result<Value, String> {
@@ -21,10 +21,22 @@ pub fn from_js(v: &JsValue) -> Result<Value, String> {
         .map_err(|e| super::storage::js_error(&e))?
         .as_string()
         .ok_or_else(|| String::from("not representable as JSON"))?;
+    from_json(&text)
+}
+
+/// Reads host data already made JSON text (by the JS wrapper).
+pub fn from_json(text: &str) -> Result<Value, String> {
     if text.len() > MAX_INPUT {
         return Err("larger than 1 MB as JSON".into());
     }
-    json::parse(&text)
+    json::parse(text)
+}
+
+/// `from_json` for events and attributes, minus prototype-polluting keys.
+pub fn from_json_data(text: &str) -> Result<Value, String> {
+    let mut out = from_json(text)?;
+    out.strip_forbidden_keys();
+    Ok(out)
 }
 
 /// Host data for events and attributes: as `from_js`, minus prototype-polluting keys.
