@@ -78,11 +78,20 @@ fn event(name: &str, props: Map, targets: Vec<u16>) -> Signal {
 
 #[wasm_bindgen(inline_js = "
 const INTERACTIVE = 'a,button,[role=button],input,select,label,summary,[data-cuekit-event]';
-function elements(ev) {
+// Where a click or hover starts: the innermost element, then the host of each open shadow
+// root on the composed path (`closest` from those covers every element the event passed).
+// When the target has no open shadow root (the usual page) that is the target alone,
+// found without building the composed path.
+function starts(ev) {
+  const t = ev.target;
+  if (t instanceof Element && !t.shadowRoot) return [t];
   const out = [];
   const path = typeof ev.composedPath === 'function' ? ev.composedPath() : [];
-  for (let i = 0; i < path.length; i++) if (path[i] instanceof Element) out.push(path[i]);
-  if (out.length === 0 && ev.target instanceof Element) out.push(ev.target);
+  for (let i = 0; i < path.length; i++) {
+    const n = path[i];
+    if (n instanceof Element && (out.length === 0 || n.shadowRoot)) out.push(n);
+  }
+  if (out.length === 0 && t instanceof Element) out.push(t);
   return out;
 }
 // The watched selectors as one list, made once per array: one `closest` tells whether
@@ -96,11 +105,6 @@ function union(sels) {
     unions.set(sels, u);
   }
   return u;
-}
-function starts(els) {
-  const out = els.length ? [els[0]] : [];
-  for (let i = 1; i < els.length; i++) if (els[i].shadowRoot) out.push(els[i]);
-  return out;
 }
 function nearest(from, sel) {
   for (let j = 0; j < from.length; j++) {
@@ -123,14 +127,13 @@ function matching(from, sels, only) {
   return out;
 }
 export function ck_match(ev, sels, only) {
-  try { return Uint16Array.from(matching(starts(elements(ev)), sels, only)); } catch (e) { return new Uint16Array(0); }
+  try { return Uint16Array.from(matching(starts(ev), sels, only)); } catch (e) { return new Uint16Array(0); }
 }
 export function ck_click(ev, sels) {
   try {
-    const els = elements(ev);
-    const from = starts(els);
+    const from = starts(ev);
     const out = { m: matching(from, sels, null), x: +ev.clientX || 0, y: +ev.clientY || 0 };
-    const el = els[0];
+    const el = from[0];
     if (el) {
       out.tag = String(el.tagName).toLowerCase();
       if (typeof el.id === 'string' && el.id) out.id = el.id;
@@ -146,10 +149,10 @@ export function ck_click(ev, sels) {
     if (e) {
       out.ev = e.getAttribute('data-cuekit-event');
       const at = [];
-      const list = e.attributes;
-      for (let i = 0; i < list.length && i < 64; i++) {
-        const a = list[i];
-        if (a.name.startsWith('data-cuekit-') && a.name !== 'data-cuekit-event') at.push([a.name.slice(12), a.value.slice(0, 1000)]);
+      const names = e.getAttributeNames();
+      for (let i = 0; i < names.length && i < 64; i++) {
+        const n = names[i];
+        if (n.startsWith('data-cuekit-') && n !== 'data-cuekit-event') at.push([n.slice(12), String(e.getAttribute(n)).slice(0, 1000)]);
       }
       out.at = at;
     }
@@ -296,22 +299,24 @@ fn on_click(s: &S, ev: Event) {
     let rage = s.borrow_mut().rage.click(t, x, y);
     props.insert("x", Value::Num(x));
     props.insert("y", Value::Num(y));
-    match rage {
+    // One pass through the runtime for everything the click means: `click`, then its
+    // `data-cuekit-event` and a rage click.
+    let mut more = Vec::new();
+    if let Some((name, p)) = tag {
+        more.push(event(&name, p, targets.clone()));
+    }
+    let click = match rage {
         Some(n) => {
-            send(s, event("click", props.clone(), targets.clone()));
-            if let Some((name, p)) = tag {
-                send(s, event(&name, p, targets.clone()));
-            }
-            props.insert("clicks", Value::Num(f64::from(n)));
-            send(s, event("rage_click", props, targets));
+            let mut rage_props = props.clone();
+            rage_props.insert("clicks", Value::Num(f64::from(n)));
+            more.push(event("rage_click", rage_props, targets.clone()));
+            event("click", props, targets)
         }
-        None => {
-            let tag_targets = tag.as_ref().map(|_| targets.clone());
-            send(s, event("click", props, targets));
-            if let (Some((name, p)), Some(t)) = (tag, tag_targets) {
-                send(s, event(&name, p, t));
-            }
-        }
+        None => event("click", props, targets),
+    };
+    let rt = s.borrow().rt.upgrade();
+    if let Some(rt) = rt {
+        runtime::dispatch_all(&rt, click, more);
     }
 }
 

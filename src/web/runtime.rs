@@ -666,6 +666,13 @@ fn data_layer_push(event: &str, rule: &str) {
 
 /// Feeds one signal to the engine, re-arms the timer, then calls the host's handlers.
 pub fn dispatch(shared: &Shared, signal: Signal) {
+    dispatch_all(shared, signal, Vec::new());
+}
+
+/// Feeds the signals of one input (a click: `click`, then its `data-cuekit-event` and a
+/// rage click) to the engine in order, then re-arms the timer, schedules the save and
+/// calls the host's handlers once for all of them.
+pub fn dispatch_all(shared: &Shared, first: Signal, more: Vec<Signal>) {
     let mut emits = Vec::new();
     {
         let Ok(mut rt) = shared.try_borrow_mut() else {
@@ -677,8 +684,10 @@ pub fn dispatch(shared: &Shared, signal: Signal) {
         }
         let t = now();
         rt.catch_up_activity();
-        let decisions = rt.engine.handle(signal, t);
-        rt.process(decisions, t, &mut emits);
+        for signal in core::iter::once(first).chain(more) {
+            let decisions = rt.engine.handle(signal, t);
+            rt.process(decisions, t, &mut emits);
+        }
         if rt.engine.take_segments_changed() {
             let list = Value::Arr(
                 rt.engine
