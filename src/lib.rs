@@ -18,6 +18,12 @@ pub mod core;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+/// Talc instead of the standard library's dlmalloc: smaller and faster for the many
+/// small, short-lived allocations of an event (property names, values, decisions).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(target_arch = "wasm32")]
 pub mod api {
     use std::cell::RefCell;
