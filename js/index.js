@@ -1,5 +1,5 @@
 // cuekit — npm entry. Loads the wasm core once and wraps it in a small, never-throwing API.
-import wasmInit, { parseConfig, validate as wasmValidate, analyze as wasmAnalyze } from '../pkg/cuekit.js';
+import wasmInit, { parseConfig, parseConfigText, validate as wasmValidate, analyze as wasmAnalyze } from '../pkg/cuekit.js';
 
 let loading = null;
 
@@ -240,7 +240,11 @@ Object.defineProperty(Cuekit.prototype, MARK, { value: 'instance' });
 export async function init(config, options = {}) {
   // Checked before and after loading: a second init() never loads the wasm again, and
   // one made while another is starting gets that instance (unless that start fails).
-  if (!running() && !starting()) await load(option(options, 'wasmUrl'));
+  let early;
+  if (!running() && !starting()) {
+    early = beforeLoad(config);
+    await load(option(options, 'wasmUrl'));
+  }
   const other = starting();
   if (other) {
     try {
@@ -254,7 +258,7 @@ export async function init(config, options = {}) {
     console.warn('[cuekit] init() called again; returning the running instance');
     return existing;
   }
-  const task = start(config, options);
+  const task = start(config, options, early);
   setStarting(task);
   try {
     return await task;
@@ -296,7 +300,30 @@ function nextTask() {
   });
 }
 
-async function start(config, options) {
+/**
+ * Work that needs no wasm, done while the module downloads and compiles (the main thread
+ * is free then): the config as JSON text (also a snapshot of it as passed), and the first
+ * access to localStorage, which makes the browser load the origin's storage (milliseconds,
+ * once per page). Returns the text, or undefined when JSON cannot represent the config
+ * (the wasm side then reports why).
+ */
+function beforeLoad(config) {
+  let text;
+  try {
+    text = JSON.stringify(config);
+  } catch {
+    text = undefined;
+  }
+  try {
+    const key = config && typeof config.storageKey === 'string' ? config.storageKey : 'cuekit';
+    globalThis.localStorage?.getItem(`${key}:state`);
+  } catch {
+    // Storage blocked or a throwing getter: start() meets the same and runs from memory.
+  }
+  return typeof text === 'string' ? text : undefined;
+}
+
+async function start(config, options, text) {
   // Host actions are looked up by name when a rule calls one: those given here (read
   // live from the host's object) and those registered later with ck.actions().
   const host = option(options, 'actions');
@@ -304,7 +331,8 @@ async function start(config, options) {
   const actions = actionLookup(registry, host && typeof host === 'object' ? host : null);
   const on = option(options, 'on');
   await nextTask();
-  const parsed = parseConfig(config); // throws when JSON cannot represent the config
+  // Throws when JSON cannot represent the config.
+  const parsed = text === undefined ? parseConfig(config) : parseConfigText(text);
   await nextTask();
   const prepared = parsed.compile(); // throws for a bad config, with every problem by path
   await nextTask();

@@ -65,8 +65,11 @@ pub mod api {
         let mut s = String::from("cuekit: invalid config:");
         for e in errors {
             s.push_str("\n  ");
-            s.push_str(&e.path);
-            s.push_str(": ");
+            // A problem with the whole config (not an object, not JSON) has no path.
+            if !e.path.is_empty() {
+                s.push_str(&e.path);
+                s.push_str(": ");
+            }
             s.push_str(&e.message);
         }
         s
@@ -171,6 +174,20 @@ pub mod api {
         read_config(&config)
             .map(|v| Parsed { v })
             .map_err(|errs| JsError::new(&error_text(&errs)))
+    }
+
+    /// `parseConfig` for a config already made JSON text (by `init()`, while the module
+    /// was still loading).
+    #[wasm_bindgen(js_name = parseConfigText)]
+    pub fn parse_config_text(text: &str) -> Result<Parsed, JsError> {
+        crate::web::convert::from_json(text)
+            .map(|v| Parsed { v })
+            .map_err(|message| {
+                JsError::new(&error_text(&[ConfigError {
+                    path: String::new(),
+                    message,
+                }]))
+            })
     }
 
     #[wasm_bindgen]

@@ -216,6 +216,11 @@ pub fn random_id() -> String {
 
 /// A JS error as text.
 pub fn js_error(e: &JsValue) -> String {
+    // An Error (a TypeError from JSON.stringify, a DOMException): its message, since
+    // JSON.stringify of an Error is "{}".
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        return err.message().into();
+    }
     e.as_string()
         .or_else(|| js_sys::JSON::stringify(e).ok().and_then(|s| s.as_string()))
         .unwrap_or_else(|| "unknown error".into())

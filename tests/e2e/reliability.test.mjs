@@ -473,6 +473,44 @@ test('init(): start-up comes in separate tasks (the page\'s own task runs in bet
   }
 });
 
+test('init(): the config is used as passed (a change made after the call is not), and one JSON cannot carry (a cycle, a BigInt) rejects with the reason and starts nothing', async () => {
+  const { page, errors, close } = await open();
+  try {
+    await ready(page);
+    const r = await page.evaluate(async () => {
+      const config = await (await fetch('/tests/e2e/configs/rel-basic.json')).json();
+      window.ck.destroy();
+      const attempt = async (c) => {
+        try {
+          await window.cuekit.init(c);
+          return 'started';
+        } catch (e) {
+          return String(e && e.message);
+        }
+      };
+      const cyclic = { ...config };
+      cyclic.self = cyclic;
+      const cycle = await attempt(cyclic);
+      const bigint = await attempt({ ...config, extra: 10n });
+      const shows = [];
+      const passed = structuredClone(config);
+      const starting = window.cuekit.init(passed, { on: { show: (d) => shows.push(d.rule) } });
+      passed.rules = []; // after the call: start-up still uses the rules it was given
+      const ck = await starting;
+      ck.track('go-offer');
+      return { cycle, bigint, shows };
+    });
+    assert.match(r.cycle, /^cuekit: invalid config:/);
+    assert.match(r.cycle, /circular/i);
+    assert.match(r.bigint, /^cuekit: invalid config:/);
+    assert.match(r.bigint, /BigInt/);
+    assert.deepEqual(r.shows, ['product', 'offer'], 'the rules passed to init() run');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
 test('templates: RTL overrides, zero-width, {{, </script>, markup and a 900 KB value render as inert, capped text; props over 1 MB are ignored with a warning', async () => {
   const { page, errors, warnings, close } = await open();
   try {
