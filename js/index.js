@@ -1,3 +1,7 @@
+//# allFunctionsCalledOnLoad
+// (The line above asks V8 to compile this file's functions up front, while the .wasm
+// downloads, instead of on their first call during init(); scripts/build.sh adds it to the
+// generated glue too.)
 // cuekit — npm entry. Loads the wasm core once and wraps it in a small, never-throwing API.
 import wasmInit, { parseConfig, parseConfigText, validate as wasmValidate, analyze as wasmAnalyze } from '../pkg/cuekit.js';
 
