@@ -9,6 +9,13 @@
 //! was in flight) is sent again on the next page load. Payloads carry a `messageId` for
 //! receivers to deduplicate.
 //!
+//! A payload is retried until it is delivered, refused (a 4xx other than 408/429),
+//! pushed out by newer ones when the queue is full, or `MAX_AGE_MS` old: an endpoint
+//! that is down for an hour gets it when it is back (on this page, or on the visitor's
+//! next page within the day). While a URL's oldest payload is failing, the others for
+//! that URL wait behind it, so a down endpoint gets one request per backoff step (at
+//! most one per `MAX_BACKOFF_MS` once the backoff is at its cap), not one per payload.
+//!
 //! Every handed-out `id` names one delivery attempt of one item. An item sent again
 //! after its attempt was given up on (the answer never came) gets a fresh id, so a late
 //! answer to the old attempt is ignored instead of being applied to the new one.
@@ -20,8 +27,6 @@ use super::value::{obj, Value};
 pub const MAX_ITEMS: usize = 50;
 /// Most bytes kept (URLs plus bodies, UTF-8).
 pub const MAX_BYTES: usize = 200 * 1024;
-/// Delivery attempts per item before it is dropped.
-pub const MAX_ATTEMPTS: u32 = 8;
 /// First retry delay; it doubles with every failed attempt…
 pub const BASE_BACKOFF_MS: u64 = 1_000;
 /// …up to this.
@@ -163,6 +168,8 @@ pub struct Item {
     next_at: u64,
     created: u64,
     in_flight: bool,
+    /// Handed to a beacon on this page while kept (it had failed): not beaconed again.
+    beaconed: bool,
 }
 
 impl Item {
@@ -173,6 +180,12 @@ impl Item {
     /// Delivery attempts started so far.
     pub fn attempts(&self) -> u32 {
         self.attempts
+    }
+
+    /// An attempt to deliver it has failed (it waits for a retry, or a retry is on the
+    /// wire).
+    fn failed(&self) -> bool {
+        self.attempts > 1 || (self.attempts == 1 && !self.in_flight)
     }
 }
 
@@ -211,6 +224,7 @@ impl Queue {
             next_at: now,
             created: now,
             in_flight: false,
+            beaconed: false,
         };
         self.push(item).then_some(id)
     }
@@ -243,6 +257,25 @@ impl Queue {
         Some(item)
     }
 
+    /// Waiting items that may go out when due: not in flight, and not queued behind an
+    /// older payload for the same URL whose delivery has failed (that one probes the
+    /// endpoint alone until it gets through).
+    /// As `(id, next_at)`, oldest first.
+    fn sendable(&self) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        for (i, x) in self.items.iter().enumerate() {
+            let behind_failure = self
+                .items
+                .iter()
+                .take(i)
+                .any(|older| older.url == x.url && older.failed());
+            if !x.in_flight && !behind_failure {
+                out.push((x.id, x.next_at));
+            }
+        }
+        out
+    }
+
     /// The items to send now: due, not in flight, at most `MAX_IN_FLIGHT` on the wire
     /// in all. They are marked in flight; answer each with `result`.
     pub fn due(&mut self, now: u64) -> Vec<(u64, String, String)> {
@@ -268,11 +301,11 @@ impl Queue {
         let mut out = Vec::new();
         let free = MAX_IN_FLIGHT.saturating_sub(self.outstanding.len());
         let ids: Vec<u64> = self
-            .items
-            .iter()
-            .filter(|x| !x.in_flight && x.next_at <= now)
+            .sendable()
+            .into_iter()
+            .filter(|x| x.1 <= now)
             .take(free)
-            .map(|x| x.id)
+            .map(|x| x.0)
             .collect();
         for id in ids {
             let Some(item) = self.items.iter_mut().find(|x| x.id == id) else {
@@ -328,7 +361,12 @@ impl Queue {
         };
         match outcome {
             Outcome::Ok => {
-                self.remove(pos);
+                if let Some(item) = self.remove(pos) {
+                    // The endpoint answers again: what waited behind it goes now.
+                    for x in self.items.iter_mut().filter(|x| x.url == item.url) {
+                        x.next_at = x.next_at.min(now);
+                    }
+                }
                 self.delivered = self.delivered.saturating_add(1);
             }
             Outcome::Drop => {
@@ -339,11 +377,6 @@ impl Queue {
                 let Some(item) = self.items.get_mut(pos) else {
                     return;
                 };
-                if item.attempts >= MAX_ATTEMPTS {
-                    self.remove(pos);
-                    self.dropped = self.dropped.saturating_add(1);
-                    return;
-                }
                 item.in_flight = false;
                 item.next_at = now.saturating_add(backoff(item.attempts, retry_after_ms));
             }
@@ -359,11 +392,7 @@ impl Queue {
             .map(|(_, since)| since.saturating_add(IN_FLIGHT_TIMEOUT_MS))
             .min();
         let pending = if self.outstanding.len() < MAX_IN_FLIGHT {
-            self.items
-                .iter()
-                .filter(|x| !x.in_flight)
-                .map(|x| x.next_at)
-                .min()
+            self.sendable().into_iter().map(|x| x.1).min()
         } else {
             None
         };
@@ -373,21 +402,31 @@ impl Queue {
         }
     }
 
-    /// For page hide: removes and returns the waiting items (not those in flight) whose
-    /// bodies fit the beacon limit, oldest first, `max_bytes` of bodies in all. Items
-    /// the browser refuses go back with `restore`.
+    /// For page hide: returns the waiting items (not those in flight) whose bodies fit
+    /// the beacon limit, oldest first, `max_bytes` of bodies in all. Those never tried
+    /// leave the queue (items the browser refuses go back with `restore`); those whose
+    /// delivery failed before are handed over as copies, once per page, and stay queued
+    /// for the next page as well, since a beacon's fate is unknown (receivers
+    /// de-duplicate by `messageId`).
     pub fn beacon_batch(&mut self, max_bytes: usize) -> Vec<Item> {
         let mut total = 0usize;
         let mut out = Vec::new();
         let mut i = 0;
-        while let Some(item) = self.items.get(i) {
+        while let Some(item) = self.items.get_mut(i) {
             let len = item.body.len();
-            if !item.in_flight && len <= BEACON_LIMIT && total.saturating_add(len) <= max_bytes {
+            if !item.in_flight
+                && !item.beaconed
+                && len <= BEACON_LIMIT
+                && total.saturating_add(len) <= max_bytes
+            {
                 total = total.saturating_add(len);
-                if let Some(item) = self.remove(i) {
+                if item.failed() {
+                    item.beaconed = true;
+                    out.push(item.clone());
+                } else if let Some(item) = self.remove(i) {
                     out.push(item);
+                    continue;
                 }
-                continue;
             }
             i += 1;
         }
@@ -402,7 +441,12 @@ impl Queue {
         }
         let rest = core::mem::take(&mut self.items);
         self.bytes = 0;
-        for mut item in items.into_iter().chain(rest) {
+        // Copies of items that never left (failed before: see `beacon_batch`) are skipped.
+        let taken: Vec<Item> = items
+            .into_iter()
+            .filter(|x| !rest.iter().any(|r| r.id == x.id))
+            .collect();
+        for mut item in taken.into_iter().chain(rest) {
             if self.items.iter().any(|x| x.id == item.id) {
                 item.id = self.fresh_id();
             }
@@ -500,9 +544,6 @@ impl Queue {
                 Some(n) if n.is_finite() && n >= 0.0 => n.min(f64::from(u32::MAX)) as u32,
                 _ => continue,
             };
-            if attempts >= MAX_ATTEMPTS {
-                continue;
-            }
             let created = time(x.get("c")).unwrap_or(now).min(now);
             if now.saturating_sub(created) > MAX_AGE_MS {
                 continue;
@@ -519,6 +560,7 @@ impl Queue {
                 next_at,
                 created,
                 in_flight: false,
+                beaconed: false,
             });
         }
     }
@@ -655,29 +697,124 @@ mod tests {
     }
 
     #[test]
-    fn retries_back_off_exponentially_then_give_up_after_eight_attempts() {
+    fn retries_back_off_to_the_cap_and_keep_going_until_a_day_old() {
         let mut q = Queue::new();
         q.enqueue(URL.into(), body(10), T0).unwrap();
         let mut now = T0;
         let mut waits = Vec::new();
-        for attempt in 1..=MAX_ATTEMPTS {
+        let mut attempts = 0;
+        // An endpoint that keeps failing: the payload is retried, never dropped early.
+        while now - T0 < MAX_AGE_MS - MAX_BACKOFF_MS {
             let due = q.due(now);
-            assert_eq!(due.len(), 1, "attempt {attempt}");
-            assert_eq!(q.items()[0].attempts(), attempt);
-            let (id, _, _) = &due[0];
-            q.result(*id, retry(None), now);
-            if attempt < MAX_ATTEMPTS {
-                let next = q.next_wakeup().unwrap();
-                waits.push(next - now);
-                // Not due a millisecond early.
-                assert!(q.due(next - 1).is_empty());
-                now = next;
-            }
+            assert_eq!(due.len(), 1, "attempt {}", attempts + 1);
+            attempts += 1;
+            assert_eq!(q.items()[0].attempts(), attempts);
+            q.result(due[0].0, retry(None), now);
+            let next = q.next_wakeup().unwrap();
+            // Not due a millisecond early.
+            assert!(q.due(next - 1).is_empty());
+            waits.push(next - now);
+            now = next;
         }
-        assert_eq!(waits, [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000]);
-        assert!(q.is_empty(), "dropped after the 8th failure");
+        assert_eq!(
+            waits[..10],
+            [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 300_000]
+        );
+        assert!(
+            waits[10..].iter().all(|w| *w == MAX_BACKOFF_MS),
+            "at most one a 5 min"
+        );
+        assert_eq!(q.len(), 1, "still queued after {} attempts", attempts);
+        assert_eq!(q.dropped(), 0);
+        // Back within the day: delivered.
+        let mut ok = q.clone();
+        let (id, _, _) = ok.due(now).pop().unwrap();
+        ok.result(id, Outcome::Ok, now);
+        assert_eq!(ok.delivered(), 1);
+        // A day after it was queued it is dropped undelivered.
+        assert!(q.due(T0 + MAX_AGE_MS + 1).is_empty());
+        assert!(q.is_empty());
         assert_eq!(q.dropped(), 1);
         assert_eq!(q.next_wakeup(), None);
+    }
+
+    #[test]
+    fn a_failing_endpoint_is_probed_by_its_oldest_payload_alone() {
+        const OTHER: &str = "http://localhost:8080/h";
+        let mut q = Queue::new();
+        let a1 = q.enqueue(URL.into(), body(1), T0).unwrap();
+        let a2 = q.enqueue(URL.into(), body(2), T0).unwrap();
+        let b1 = q.enqueue(OTHER.into(), body(3), T0).unwrap();
+        // First attempts go out together.
+        let first: Vec<u64> = q.due(T0).iter().map(|x| x.0).collect();
+        assert_eq!(first, [a1, a2, b1]);
+        q.result(a1, retry(None), T0 + 10);
+        q.result(a2, retry(None), T0 + 10);
+        q.result(b1, retry(None), T0 + 10);
+        // A payload queued meanwhile for the failing URL waits too.
+        let a3 = q.enqueue(URL.into(), body(4), T0 + 20).unwrap();
+        assert_eq!(
+            q.next_wakeup(),
+            Some(T0 + 1_010),
+            "no busy wake-up for blocked items"
+        );
+        let mut now = T0 + 1_010;
+        // Each retry: one request per URL, the oldest payload of each.
+        for round in 0..4 {
+            let sent: Vec<u64> = q.due(now).iter().map(|x| x.0).collect();
+            let a_head = q.items().iter().find(|x| x.url == URL).unwrap().id;
+            let b_head = q.items().iter().find(|x| x.url == OTHER).unwrap().id;
+            assert_eq!(sent, [a_head, b_head], "round {round}");
+            for id in sent {
+                q.result(id, retry(None), now);
+            }
+            now = q.next_wakeup().unwrap();
+        }
+        let attempts = |id_body: usize| {
+            q.items()
+                .iter()
+                .find(|x| x.body.len() == id_body)
+                .unwrap()
+                .attempts()
+        };
+        assert_eq!((attempts(1), attempts(2), attempts(4)), (5, 1, 0));
+        // The endpoint is back: the probe gets through, then the rest go out at once.
+        let probe = q.due(now);
+        assert_eq!(probe.len(), 2);
+        let a_probe = probe.iter().find(|x| x.1 == URL).unwrap().0;
+        q.result(a_probe, Outcome::Ok, now + 5);
+        // The rest drain at once, one after the other while each had failed before.
+        let next = q.due(now + 5);
+        assert_eq!(next.iter().map(|x| x.0).collect::<Vec<_>>(), [a2]);
+        q.result(a2, Outcome::Ok, now + 9);
+        let last = q.due(now + 9);
+        assert_eq!(last.iter().map(|x| x.0).collect::<Vec<_>>(), [a3]);
+        q.result(a3, Outcome::Ok, now + 12);
+        assert_eq!(q.items().len(), 1, "only the other URL's payload is left");
+    }
+
+    #[test]
+    fn on_page_hide_a_payload_that_failed_is_beaconed_and_also_kept() {
+        let mut q = Queue::new();
+        let failed = q.enqueue(URL.into(), body(10), T0).unwrap();
+        q.due(T0);
+        q.result(failed, retry(None), T0);
+        q.enqueue("http://localhost:8080/h".into(), body(20), T0 + 1)
+            .unwrap();
+        let batch = q.beacon_batch(BEACON_LIMIT);
+        let lens: Vec<usize> = batch.iter().map(|x| x.body.len()).collect();
+        assert_eq!(lens, [10, 20]);
+        let left: Vec<usize> = q.items().iter().map(|x| x.body.len()).collect();
+        assert_eq!(left, [10], "the failed one stays for the next page");
+        assert!(
+            q.clone().beacon_batch(BEACON_LIMIT).is_empty(),
+            "once per page"
+        );
+        // The browser refuses both: each is queued once, not twice.
+        q.restore(batch);
+        let left: Vec<usize> = q.items().iter().map(|x| x.body.len()).collect();
+        assert_eq!(left, [20, 10]);
+        assert_eq!(q.bytes(), q.items().iter().map(Item::size).sum::<usize>());
     }
 
     #[test]
@@ -891,7 +1028,7 @@ mod tests {
                 {{"u":"http://evil.example/","b":"x","a":0,"t":0,"c":0}},
                 {{"u":"{URL}","b":5,"a":0,"t":0,"c":0}},
                 {{"u":"{URL}","b":"neg","a":-1,"t":0,"c":0}},
-                {{"u":"{URL}","b":"spent","a":8,"t":0,"c":0}},
+                {{"u":"{URL}","b":"spent","a":8,"t":0,"c":{T0}}},
                 {{"u":"{URL}","b":"old","a":0,"t":0,"c":1}},
                 {{"u":"{URL}","b":"future","a":2,"t":{FUTURE},"c":{FUTURE}}},
                 {{"u":"{URL}","b":"absurd","a":2,"t":1e300,"c":1e300}},
@@ -901,14 +1038,16 @@ mod tests {
         );
         let q = Queue::from_value(&json::parse(&text).unwrap(), T0);
         let bodies: Vec<&str> = q.items().iter().map(|x| x.body.as_str()).collect();
-        assert_eq!(bodies, ["ok", "future", "absurd", "nan"]);
+        // Many attempts are no reason to give up (only age is).
+        assert_eq!(bodies, ["ok", "spent", "future", "absurd", "nan"]);
+        // Unreadable times mean now; a future time is clamped to the longest allowed wait.
+        let at: Vec<u64> = q.items().iter().map(|x| x.next_at).collect();
+        assert_eq!(at, [T0, 0, T0 + MAX_RETRY_AFTER_MS, T0, T0]);
+        assert_eq!(q.items()[2].created, T0);
+        // "absurd" and "nan" wait behind the failing "future" (same URL).
         let mut q = q;
         let now: Vec<String> = q.due(T0).into_iter().map(|x| x.2).collect();
-        assert_eq!(now, ["ok", "absurd", "nan"], "unreadable times mean now");
-        // A future time is clamped to the longest allowed wait.
-        assert_eq!(q.items()[1].body, "future");
-        assert_eq!(q.items()[1].next_at, T0 + MAX_RETRY_AFTER_MS);
-        assert_eq!(q.items()[1].created, T0);
+        assert_eq!(now, ["ok", "spent"]);
     }
 
     #[test]
@@ -1014,7 +1153,6 @@ mod tests {
             assert!(q.bytes() <= MAX_BYTES);
             assert_eq!(q.bytes(), q.items().iter().map(Item::size).sum::<usize>());
             assert!(q.in_flight() <= MAX_IN_FLIGHT);
-            assert!(q.items().iter().all(|x| x.attempts() <= MAX_ATTEMPTS));
             let mut ids: Vec<u64> = q.items().iter().map(|x| x.id).collect();
             ids.sort_unstable();
             ids.dedup();

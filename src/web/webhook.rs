@@ -194,7 +194,7 @@ impl Webhooks {
         self.inner.try_borrow().map(|i| i.queue.len()).unwrap_or(0)
     }
 
-    /// Payloads dropped undelivered on this page (queue full, refused, out of attempts).
+    /// Payloads dropped undelivered on this page (queue full, refused, a day old).
     pub fn dropped(&self) -> u64 {
         self.inner
             .try_borrow()
@@ -313,7 +313,8 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
         }
         if !batch.is_empty() {
             // Attempt counts are stored before the requests start: a page that dies
-            // while sending still uses up attempts.
+            // while sending leaves them marked as tried (retried, and probing first, on
+            // the next page).
             i.save();
         }
         batch

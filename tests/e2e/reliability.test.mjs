@@ -807,6 +807,39 @@ test('webhook endpoint down for a minute: bounded attempts with backoff, then de
   }
 });
 
+test('webhook endpoint down for 15 minutes: the payloads wait, one request per backoff step probes it, and both arrive once when it is back', async () => {
+  const port = await deadPort();
+  const { page, errors, close } = await open({ config: 'rel-webhook', query: `&port=${port}`, clock: T0 });
+  let rx;
+  try {
+    await ready(page);
+    const seen = await countHookRequests(page);
+    await track(page, 'add_to_cart', { sku: 'mug-1' });
+    await track(page, 'add_to_cart', { sku: 'pan-2' });
+    for (let s = 0; s < 180; s++) {
+      await page.clock.fastForward(5000);
+      await sleep(15);
+    }
+    // Both first attempts at once, then the oldest alone at 1, 2, 4 … 256 s, then every
+    // 5 min: 2 + 12 in 15 minutes (not twice that, nor a give-up after two minutes).
+    assert.ok(seen.n >= 10 && seen.n <= 15, `${seen.n} requests in 15 minutes`);
+    const queued = await page.evaluate(() => JSON.parse(localStorage.getItem('cuekit:webhooks')).items.length);
+    assert.equal(queued, 2, 'both payloads still wait in storage');
+    rx = await startReceiver({ port });
+    for (let s = 0; s < 80 && rx.requests.length < 2; s++) {
+      await page.clock.fastForward(5000);
+      await sleep(30);
+    }
+    await sleep(300);
+    assert.deepEqual(rx.requests.map((r) => r.json.properties['props.sku']), ['mug-1', 'pan-2'], 'each delivered once, in order');
+    assert.equal(await stored(page, 'cuekit:webhooks'), null, 'nothing left');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+    await rx?.close();
+  }
+});
+
 test('revoking consent deletes the stored state and drops queued webhooks: nothing is sent afterwards', async () => {
   const port = await deadPort();
   const { page, errors, close } = await open({ config: 'rel-consent', query: `&port=${port}`, clock: T0 });
