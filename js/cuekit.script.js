@@ -225,7 +225,11 @@
     var source = attr('config');
     if (source && source.charAt(0) !== '#') {
       var url = resolveUrl(source);
-      return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(function (res) {
+      // A null-prototype init: a polluted Object.prototype cannot reach the request.
+      var init = Object.create(null);
+      init.credentials = 'same-origin';
+      init.headers = { Accept: 'application/json' };
+      return fetch(url, init).then(function (res) {
         if (!res.ok) throw new Error('could not load the config ' + source + ': HTTP ' + res.status);
         return res.text();
       }, function (err) {

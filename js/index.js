@@ -72,7 +72,9 @@ async function fetchWasm(url) {
   const shown = String(url);
   let res;
   try {
-    res = await fetch(url, { credentials: 'same-origin' });
+    // A null-prototype init: a polluted Object.prototype (method, body, mode, integrity…)
+    // cannot reach the request.
+    res = await fetch(url, Object.assign(Object.create(null), { credentials: 'same-origin' }));
   } catch (err) {
     throw new Error(`cuekit: could not fetch the WebAssembly file ${shown}: ${message(err)}`);
   }

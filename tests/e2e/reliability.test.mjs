@@ -362,6 +362,36 @@ test('prototype pollution before load (Object.prototype.url/href/type/title/cred
   }
 });
 
+test('prototype pollution of what fetch() reads (body, method, mode, integrity, cache, redirect, window…): cuekit still loads and its webhook still arrives', async () => {
+  const rx = await startReceiver();
+  const { page, errors, close } = await open({
+    config: 'rel-webhook',
+    query: `&port=${rx.port}`,
+    init: () => {
+      const P = Object.prototype;
+      for (const [k, v] of Object.entries({
+        body: 'POLLUTED', method: 'PUT', mode: 'navigate', integrity: 'sha256-AAAA', cache: 'only-if-cached',
+        redirect: 'error', window: 'x', referrer: 'https://evil.example/', priority: 'bogus', duplex: 'full',
+      })) P[k] = v;
+      // The page's own fetch(url, {}) now throws; cuekit's requests must not.
+      window.pageFetch = fetch('/www/rel.html', {}).then(() => 'ok', (e) => e.name);
+    },
+  });
+  try {
+    await ready(page);
+    assert.equal(await page.evaluate(() => window.pageFetch), 'TypeError', 'the pollution does break a plain fetch(url, {})');
+    await track(page, 'add_to_cart', { sku: 'mug-1' });
+    await rx.waitFor(1);
+    const req = rx.requests[0];
+    assert.equal(req.method, 'POST');
+    assert.equal(req.json.properties['props.sku'], 'mug-1');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+    await rx.close();
+  }
+});
+
 test('prototype pollution: an inherited Object.prototype.wasmUrl is not used to load code', async () => {
   const { page, close } = await open({ init: () => { Object.prototype.wasmUrl = '/nope/evil.wasm'; } });
   try {
