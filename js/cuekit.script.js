@@ -213,7 +213,9 @@
   function domReady() {
     if (document.readyState !== 'loading') return Promise.resolve();
     return new Promise(function (resolve) {
-      document.addEventListener('DOMContentLoaded', function () { resolve(); }, { once: true });
+      var opts = Object.create(null);
+      opts.once = true;
+      document.addEventListener('DOMContentLoaded', function () { resolve(); }, opts);
     });
   }
 

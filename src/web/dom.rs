@@ -9,6 +9,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AddEventListenerOptions, Event, EventTarget};
 
+/// An empty options or init dictionary for a browser API (listener options, observer and
+/// shadow-root inits, a `fetch` init) with no prototype: members a polluted
+/// `Object.prototype` carries (`once`, `signal`, `rootMargin`, `method`, …) cannot reach
+/// the API.
+pub fn dict<T: JsCast>() -> T {
+    let null = JsValue::NULL;
+    js_sys::Object::<JsValue>::create(null.unchecked_ref()).unchecked_into()
+}
+
 /// An event listener that removes itself on drop.
 #[must_use = "the listener is removed when dropped"]
 pub struct Listener {
@@ -27,7 +36,7 @@ impl Listener {
         f: impl FnMut(Event) + 'static,
     ) -> Option<Listener> {
         let cb = Closure::<dyn FnMut(Event)>::new(f);
-        let opts = AddEventListenerOptions::new();
+        let opts: AddEventListenerOptions = dict();
         opts.set_capture(capture);
         opts.set_passive(true);
         target
@@ -127,7 +136,7 @@ export function ck_inputs(win, throttle, onActivity, onDepth) {
   const doc = win.document;
   const READ_MS = 100;
   const st = { y: NaN, at: 0, last: -Infinity, max: 0, pending: 0, timer: 0, read: -Infinity, total: 0, view: 0, measured: -Infinity };
-  const opts = { capture: true, passive: true };
+  const opts = Object.assign(Object.create(null), { capture: true, passive: true });
   const act = () => {
     const t = performance.now();
     st.at = Date.now();

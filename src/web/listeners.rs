@@ -825,7 +825,7 @@ impl Listeners {
             let io = Observer::new(
                 move |entries, _| on_intersections(&s1, entries),
                 |cb| {
-                    let init = web_sys::IntersectionObserverInit::new();
+                    let init: web_sys::IntersectionObserverInit = super::dom::dict();
                     init.set_threshold(&thresholds);
                     IntersectionObserver::new_with_options(cb, &init).ok()
                 },
@@ -849,7 +849,7 @@ impl Listeners {
                     },
                     |cb| {
                         let mo = MutationObserver::new(cb).ok()?;
-                        let init = web_sys::MutationObserverInit::new();
+                        let init: web_sys::MutationObserverInit = super::dom::dict();
                         init.set_child_list(true);
                         init.set_subtree(true);
                         mo.observe_with_options(&doc, &init).ok()?;

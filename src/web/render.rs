@@ -163,7 +163,7 @@ struct KeyHook {
 impl KeyHook {
     fn new(target: &EventTarget, f: impl FnMut(Event) + 'static) -> Option<KeyHook> {
         let cb = Closure::<dyn FnMut(Event)>::new(f);
-        let opts = AddEventListenerOptions::new();
+        let opts: AddEventListenerOptions = super::dom::dict();
         opts.set_capture(true);
         opts.set_passive(false);
         target
@@ -450,9 +450,9 @@ fn sheet(inner: &Shared) -> Option<CssStyleSheet> {
 }
 
 fn open_shadow(host: &Element, sheet: &CssStyleSheet) -> Option<ShadowRoot> {
-    let shadow = host
-        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
-        .ok()?;
+    let init: ShadowRootInit = super::dom::dict();
+    init.set_mode(ShadowRootMode::Open);
+    let shadow = host.attach_shadow(&init).ok()?;
     shadow.set_adopted_style_sheets(&js_sys::Array::of1(sheet));
     Some(shadow)
 }

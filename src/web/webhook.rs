@@ -365,9 +365,7 @@ fn request(url: &str, body: &str, keepalive: bool) -> Option<Promise> {
         .ok()?;
     // A null-prototype init: a polluted `Object.prototype` (`method`, `mode`, `integrity`,
     // `cache`, `window`, …) cannot reach the request.
-    let null = JsValue::NULL;
-    let init: web_sys::RequestInit =
-        js_sys::Object::<JsValue>::create(null.unchecked_ref()).unchecked_into();
+    let init: web_sys::RequestInit = super::dom::dict();
     init.set_method("POST");
     init.set_body(&JsValue::from_str(body));
     let headers = js_sys::Object::new();

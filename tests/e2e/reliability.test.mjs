@@ -392,6 +392,33 @@ test('prototype pollution of what fetch() reads (body, method, mode, integrity, 
   }
 });
 
+test('prototype pollution of what listener, observer and shadow-root options are read for (once, rootMargin, slotAssignment…): every listener keeps listening, elements are still seen, messages still render', async () => {
+  const { page, errors, close } = await open({
+    init: () => {
+      window.__relConfig = {
+        caps: { oneAtATime: false },
+        rules: [
+          { id: 'clicks', trigger: { count: 'click', atLeast: 3, within: '1m' }, action: { type: 'toast', title: 'Three clicks' } },
+          { id: 'seen', trigger: { visible: '#plain', for: '1s' }, action: { type: 'none' } },
+        ],
+      };
+      const P = Object.prototype;
+      for (const [k, v] of Object.entries({
+        once: true, rootMargin: 'bogus', slotAssignment: 'bogus', delegatesFocus: 'yes',
+      })) P[k] = v;
+    },
+  });
+  try {
+    await ready(page);
+    for (let i = 0; i < 3; i++) await page.click('#plain', { position: { x: 5 + 20 * i, y: 5 } });
+    await page.getByText('Three clicks', { exact: true }).waitFor({ timeout: 5000 });
+    await page.waitForFunction(() => window.events.some((e) => e.type === 'decision' && e.rule === 'seen'), null, { timeout: 5000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
 test('prototype pollution: an inherited Object.prototype.wasmUrl is not used to load code', async () => {
   const { page, close } = await open({ init: () => { Object.prototype.wasmUrl = '/nope/evil.wasm'; } });
   try {
