@@ -320,7 +320,7 @@ async fn flush_beacon_hands_over_the_queue_and_keeps_what_failed() {
     sleep(100).await;
     assert_eq!(calls(), 2);
     assert_eq!(wh.pending(), 2, "waiting an hour");
-    // Queued behind the failing "a" (same URL): not tried yet.
+    // Queued for a URL that is failing: it keeps that URL's pace (not tried yet).
     wh.send(URL, &payload("c"));
     sleep(100).await;
     assert_eq!(calls(), 2, "one request at a time to a failing endpoint");

@@ -12,9 +12,10 @@
 //! A payload is retried until it is delivered, refused (a 4xx other than 408/429),
 //! pushed out by newer ones when the queue is full, or `MAX_AGE_MS` old: an endpoint
 //! that is down for an hour gets it when it is back (on this page, or on the visitor's
-//! next page within the day). While a URL's oldest payload is failing, the others for
-//! that URL wait behind it, so a down endpoint gets one request per backoff step (at
-//! most one per `MAX_BACKOFF_MS` once the backoff is at its cap), not one per payload.
+//! next page within the day). A URL whose payloads have failed gets one request at a
+//! time, paced by a backoff over all its failures (at most one per `MAX_BACKOFF_MS` once
+//! at the cap), not one per payload; the payload tried least goes next, so one that
+//! keeps failing does not hold up the others.
 //!
 //! Every handed-out `id` names one delivery attempt of one item. An item sent again
 //! after its attempt was given up on (the answer never came) gets a fresh id, so a late
@@ -216,12 +217,14 @@ impl Queue {
     /// when the payload alone is larger than the whole queue may be.
     pub fn enqueue(&mut self, url: String, body: String, now: u64) -> Option<u64> {
         let id = self.fresh_id();
+        // A URL that is failing keeps its pace for new payloads too.
+        let next_at = self.held_until(&url).max(now);
         let item = Item {
             id,
             url,
             body,
             attempts: 0,
-            next_at: now,
+            next_at,
             created: now,
             in_flight: false,
             beaconed: false,
@@ -257,23 +260,38 @@ impl Queue {
         Some(item)
     }
 
-    /// Waiting items that may go out when due: not in flight, and not queued behind an
-    /// older payload for the same URL whose delivery has failed (that one probes the
-    /// endpoint alone until it gets through).
-    /// As `(id, next_at)`, oldest first.
+    /// Waiting items that may go out when due, as `(id, next_at)`, oldest first. For a
+    /// URL with a failed payload: one request at a time, from the payload due first and
+    /// then tried least (then the oldest).
     fn sendable(&self) -> Vec<(u64, u64)> {
         let mut out = Vec::new();
-        for (i, x) in self.items.iter().enumerate() {
-            let behind_failure = self
-                .items
-                .iter()
-                .take(i)
-                .any(|older| older.url == x.url && older.failed());
-            if !x.in_flight && !behind_failure {
+        for x in self.items.iter().filter(|x| !x.in_flight) {
+            let (mut failing, mut busy) = (false, false);
+            let mut probe: Option<&Item> = None;
+            for y in self.items.iter().filter(|y| y.url == x.url) {
+                failing |= y.failed();
+                busy |= y.in_flight;
+                if !y.in_flight
+                    && probe.is_none_or(|p| (y.next_at, y.attempts) < (p.next_at, p.attempts))
+                {
+                    probe = Some(y);
+                }
+            }
+            if !failing || (!busy && probe.is_some_and(|p| p.id == x.id)) {
                 out.push((x.id, x.next_at));
             }
         }
         out
+    }
+
+    /// When a URL with a failed payload may be tried again (0 when none failed).
+    fn held_until(&self, url: &str) -> u64 {
+        self.items
+            .iter()
+            .filter(|x| x.url == url && x.failed())
+            .map(|x| x.next_at)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The items to send now: due, not in flight, at most `MAX_IN_FLIGHT` on the wire
@@ -378,7 +396,21 @@ impl Queue {
                     return;
                 };
                 item.in_flight = false;
-                item.next_at = now.saturating_add(backoff(item.attempts, retry_after_ms));
+                let url = item.url.clone();
+                // The endpoint's pace counts every failure of every payload for it.
+                let failures = self
+                    .items
+                    .iter()
+                    .filter(|x| x.url == url)
+                    .fold(0u32, |n, x| n.saturating_add(x.attempts));
+                let hold = now.saturating_add(backoff(failures, retry_after_ms));
+                for x in self
+                    .items
+                    .iter_mut()
+                    .filter(|x| x.url == url && !x.in_flight)
+                {
+                    x.next_at = x.next_at.max(hold);
+                }
             }
         }
     }
@@ -738,59 +770,96 @@ mod tests {
         assert_eq!(q.next_wakeup(), None);
     }
 
+    /// Drives `q` for `ms` from `now` against an endpoint answering `answer(body)`;
+    /// returns the bodies sent, in order, and the time reached.
+    fn drive(
+        q: &mut Queue,
+        mut now: u64,
+        ms: u64,
+        answer: impl Fn(&str) -> Outcome,
+    ) -> (Vec<String>, u64) {
+        let end = now + ms;
+        let mut sent = Vec::new();
+        loop {
+            let due = q.due(now);
+            for (id, _, b) in due {
+                q.result(id, answer(&b), now);
+                sent.push(b);
+            }
+            match q.next_wakeup() {
+                Some(t) if t <= end => now = t.max(now + 1),
+                _ => return (sent, end),
+            }
+        }
+    }
+
     #[test]
-    fn a_failing_endpoint_is_probed_by_its_oldest_payload_alone() {
+    fn a_failing_endpoint_gets_one_request_at_a_time_at_the_backoff_pace() {
         const OTHER: &str = "http://localhost:8080/h";
         let mut q = Queue::new();
-        let a1 = q.enqueue(URL.into(), body(1), T0).unwrap();
-        let a2 = q.enqueue(URL.into(), body(2), T0).unwrap();
-        let b1 = q.enqueue(OTHER.into(), body(3), T0).unwrap();
-        // First attempts go out together.
-        let first: Vec<u64> = q.due(T0).iter().map(|x| x.0).collect();
-        assert_eq!(first, [a1, a2, b1]);
-        q.result(a1, retry(None), T0 + 10);
-        q.result(a2, retry(None), T0 + 10);
-        q.result(b1, retry(None), T0 + 10);
-        // A payload queued meanwhile for the failing URL waits too.
-        let a3 = q.enqueue(URL.into(), body(4), T0 + 20).unwrap();
-        assert_eq!(
-            q.next_wakeup(),
-            Some(T0 + 1_010),
-            "no busy wake-up for blocked items"
-        );
-        let mut now = T0 + 1_010;
-        // Each retry: one request per URL, the oldest payload of each.
-        for round in 0..4 {
-            let sent: Vec<u64> = q.due(now).iter().map(|x| x.0).collect();
-            let a_head = q.items().iter().find(|x| x.url == URL).unwrap().id;
-            let b_head = q.items().iter().find(|x| x.url == OTHER).unwrap().id;
-            assert_eq!(sent, [a_head, b_head], "round {round}");
-            for id in sent {
-                q.result(id, retry(None), now);
-            }
-            now = q.next_wakeup().unwrap();
+        for b in ["a1", "a2", "a3"] {
+            q.enqueue(URL.into(), b.into(), T0).unwrap();
         }
-        let attempts = |id_body: usize| {
-            q.items()
-                .iter()
-                .find(|x| x.body.len() == id_body)
-                .unwrap()
-                .attempts()
-        };
-        assert_eq!((attempts(1), attempts(2), attempts(4)), (5, 1, 0));
-        // The endpoint is back: the probe gets through, then the rest go out at once.
-        let probe = q.due(now);
-        assert_eq!(probe.len(), 2);
-        let a_probe = probe.iter().find(|x| x.1 == URL).unwrap().0;
-        q.result(a_probe, Outcome::Ok, now + 5);
-        // The rest drain at once, one after the other while each had failed before.
-        let next = q.due(now + 5);
-        assert_eq!(next.iter().map(|x| x.0).collect::<Vec<_>>(), [a2]);
-        q.result(a2, Outcome::Ok, now + 9);
-        let last = q.due(now + 9);
-        assert_eq!(last.iter().map(|x| x.0).collect::<Vec<_>>(), [a3]);
-        q.result(a3, Outcome::Ok, now + 12);
-        assert_eq!(q.items().len(), 1, "only the other URL's payload is left");
+        q.enqueue(OTHER.into(), "b1".into(), T0).unwrap();
+        // First attempts go out together (four slots); all fail.
+        let first: Vec<String> = q.due(T0).into_iter().map(|x| x.2).collect();
+        assert_eq!(first, ["a1", "a2", "a3", "b1"]);
+        let ids: Vec<u64> = q.items().iter().map(|x| x.id).collect();
+        for id in ids {
+            q.result(id, retry(None), T0 + 10);
+        }
+        // A payload queued meanwhile keeps the failing URL's pace.
+        q.enqueue(URL.into(), "a4".into(), T0 + 20).unwrap();
+        assert!(q.due(T0 + 20).is_empty());
+        // 15 minutes down: one request at a time per URL, paced by all its failures.
+        let (sent, now) = drive(&mut q, T0 + 20, 15 * 60_000, |_| retry(None));
+        let to_a = sent.iter().filter(|b| b.starts_with('a')).count();
+        let to_b = sent.iter().filter(|b| b.starts_with('b')).count();
+        assert!(
+            (6..=10).contains(&to_a),
+            "{to_a} requests to the failing URL"
+        );
+        assert!((8..=12).contains(&to_b), "{to_b} requests to the other");
+        // Every payload took its turn as the probe, the new one first (tried least).
+        assert_eq!(sent.iter().find(|b| b.starts_with('a')).unwrap(), "a4");
+        for b in ["a1", "a2", "a3", "a4"] {
+            assert!(sent.iter().any(|x| x == b), "{b} was tried");
+        }
+        assert_eq!(q.len(), 5, "nothing given up");
+        // The endpoint is back: everything drains (one at a time while marked failed).
+        let (sent, _) = drive(&mut q, now, MAX_BACKOFF_MS + 60_000, |_| Outcome::Ok);
+        assert_eq!(sent.len(), 5);
+        assert!(q.is_empty());
+        assert_eq!(q.delivered(), 5);
+    }
+
+    #[test]
+    fn a_payload_that_keeps_failing_does_not_hold_up_the_others() {
+        let mut q = Queue::new();
+        for b in ["poison", "ok1", "ok2"] {
+            q.enqueue(URL.into(), b.into(), T0).unwrap();
+        }
+        let first = q.due(T0);
+        for (id, _, b) in first {
+            let answer = if b == "poison" {
+                retry(None)
+            } else {
+                Outcome::Ok
+            };
+            q.result(id, answer, T0 + 5);
+        }
+        q.enqueue(URL.into(), "ok3".into(), T0 + 6).unwrap();
+        let (sent, _) = drive(&mut q, T0 + 6, 10 * 60_000, |b| {
+            if b == "poison" {
+                retry(None)
+            } else {
+                Outcome::Ok
+            }
+        });
+        assert!(sent.iter().any(|b| b == "ok3"), "{sent:?}");
+        let left: Vec<&str> = q.items().iter().map(|x| x.body.as_str()).collect();
+        assert_eq!(left, ["poison"], "kept, still retried");
+        assert_eq!(q.delivered(), 3);
     }
 
     #[test]
@@ -1044,10 +1113,10 @@ mod tests {
         let at: Vec<u64> = q.items().iter().map(|x| x.next_at).collect();
         assert_eq!(at, [T0, 0, T0 + MAX_RETRY_AFTER_MS, T0, T0]);
         assert_eq!(q.items()[2].created, T0);
-        // "absurd" and "nan" wait behind the failing "future" (same URL).
+        // One request at a time to this (failing) URL: the payload due first.
         let mut q = q;
         let now: Vec<String> = q.due(T0).into_iter().map(|x| x.2).collect();
-        assert_eq!(now, ["ok", "spent"]);
+        assert_eq!(now, ["spent"]);
     }
 
     #[test]
