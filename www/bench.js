@@ -297,6 +297,68 @@ async function runClicks(seconds, perSecond = 50) {
   });
 }
 
+/**
+ * Clicks in bursts: `size` clicks back to back (the same targets and jitter as
+ * `runClicks`, no rage bursts), then `gapMs` of quiet, `bursts` times. Returns the
+ * shape of `run()` for the clicks after the first of each burst (caches warm: the
+ * previous click ran the same code a few µs earlier), and `firstSync` for the first ones.
+ * With `runClicks` (paced, every click cold) it separates what a click costs the SDK from
+ * what this machine charges for running any code after a pause.
+ */
+async function runClickBursts(bursts, size = 10, gapMs = 200) {
+  window.scrollTo(0, 0);
+  await sleep(300);
+  const targets = clickTargets();
+  decisions.reset();
+  resetAsync();
+  const sync = [];
+  const share = [];
+  const firstSync = [];
+  const longBefore = longTasks.length;
+  const t0 = now();
+  let next = 0;
+  for (let b = 0; b < bursts; b++) {
+    const times = [];
+    for (let k = 0; k < size; k++) {
+      const i = b * size + k;
+      const t = targets[next++ % targets.length];
+      const jitter = (i * 7) % 9 - 4;
+      const e = new MouseEvent('click', {
+        bubbles: true, composed: true, cancelable: true, view: window,
+        clientX: t.x + jitter, clientY: t.y - jitter,
+      });
+      const a = now();
+      t.el.dispatchEvent(e);
+      times.push(now() - a);
+    }
+    await sleep(gapMs); // the burst's timers and frames run here
+    const each = async.pending / size;
+    async.pending = 0;
+    firstSync.push(times[0]);
+    for (let k = 1; k < size; k++) {
+      sync.push(times[k]);
+      share.push(each);
+    }
+  }
+  const t1 = now();
+  const tasks = longTasks.slice(longBefore).filter((e) => e.start + e.duration >= t0 && e.start <= t1);
+  return {
+    steps: sync.length,
+    seconds: (t1 - t0) / 1000,
+    sync,
+    share,
+    firstSync,
+    async: {
+      raf: async.raf, rafN: async.rafN, io: async.io, ioN: async.ioN,
+      mo: async.mo, moN: async.moN, timer: async.timer, timerN: async.timerN,
+    },
+    longTasks: longTaskSupported ? tasks.length : null,
+    longTaskMs: tasks.map((e) => Math.round(e.duration)),
+    decisions: decisions.total,
+    byRule: { ...decisions.byRule },
+  };
+}
+
 // ---- calibration ----------------------------------------------------------------------------
 // The least a listener of each kind can do, timed by the same harness after ck.destroy():
 // a click listener that reads the event's composed path (what matching through shadow
@@ -504,7 +566,7 @@ ready.catch((err) => {
   console.error(err);
 });
 
-window.bench = { ready, runScroll, runClicks, flood, destroy, memory, info, calibrate, running: () => ck !== null };
+window.bench = { ready, runScroll, runClicks, runClickBursts, flood, destroy, memory, info, calibrate, running: () => ck !== null };
 
 // By hand: a quick run with baseline, shown as JSON (the driver prints the real table).
 document.getElementById('run-quick').addEventListener('click', async () => {

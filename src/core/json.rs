@@ -212,16 +212,16 @@ impl Parser<'_> {
             .iter()
             .position(|b| !matches!(b, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
             .unwrap_or(rest.len());
-        let text = core::str::from_utf8(self.s.get(start..self.i).unwrap_or(&[]))
-            .map_err(|_| self.fail("bad number"))?;
+        let bytes = self.s.get(start..self.i).unwrap_or(&[]);
         // Fast path for integers, the common case (timestamps, counts).
-        if text.len() <= 15 && text.bytes().all(|b| b.is_ascii_digit()) {
+        if !bytes.is_empty() && bytes.len() <= 15 && bytes.iter().all(u8::is_ascii_digit) {
             let mut n: u64 = 0;
-            for b in text.bytes() {
+            for b in bytes {
                 n = n * 10 + u64::from(b - b'0');
             }
             return Ok(Value::Num(n as f64));
         }
+        let text = core::str::from_utf8(bytes).map_err(|_| self.fail("bad number"))?;
         super::num::parse(text)
             .filter(|n| n.is_finite())
             .map(Value::Num)
