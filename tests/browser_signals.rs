@@ -174,6 +174,26 @@ fn declarative_tags_turn_clicks_into_named_events() {
 }
 
 #[wasm_bindgen_test]
+fn a_tag_on_an_ancestor_of_the_clicked_control_or_text_names_the_click() {
+    let h = Harness::new(
+        r##"{"rules":[{"id":"upsell","trigger":{"event":"add_to_cart","where":{"props.price":{"$gte":20}}}}]}"##,
+    );
+    markup(
+        r##"<div data-cuekit-event="add_to_cart" data-cuekit-price="30"><button><i id="icon">+</i></button></div>
+           <section data-cuekit-event="add_to_cart" data-cuekit-price="40"><p><span id="deep">x</span></p></section>
+           <button id="plain"><i id="plain-icon">-</i></button>"##,
+    );
+    click(&el("#plain-icon"));
+    assert!(h.rules().is_empty(), "no tag above the plain button");
+    click(&el("#icon"));
+    assert_eq!(h.rules(), vec!["upsell"]);
+    assert_eq!(get(&h.props(0), "price").as_f64(), Some(30.0));
+    click(&el("#deep"));
+    assert_eq!(h.rules(), vec!["upsell", "upsell"]);
+    assert_eq!(get(&h.props(1), "price").as_f64(), Some(40.0));
+}
+
+#[wasm_bindgen_test]
 fn clicks_inside_an_open_shadow_root_match() {
     let h =
         Harness::new(r##"{"rules":[{"id":"sh","trigger":{"event":"click","selector":".buy"}}]}"##);

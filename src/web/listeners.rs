@@ -134,10 +134,11 @@ export function ck_click(ev, sels) {
     const from = starts(ev);
     const out = { m: matching(from, sels, null), x: +ev.clientX || 0, y: +ev.clientY || 0 };
     const el = from[0];
+    let t = null;
     if (el) {
       out.tag = String(el.tagName).toLowerCase();
       if (typeof el.id === 'string' && el.id) out.id = el.id;
-      const t = el.closest(INTERACTIVE);
+      t = el.closest(INTERACTIVE);
       if (t) {
         const text = t.textContent;
         if (text && text.length <= 2000) out.text = text;
@@ -145,7 +146,14 @@ export function ck_click(ev, sels) {
         if (href !== null) out.href = href.slice(0, 1000);
       }
     }
-    const e = nearest(from, '[data-cuekit-event]');
+    // The nearest tagged element: INTERACTIVE includes the tag, so with one start (no
+    // shadow root on the way) it is the interactive element found above or one of its
+    // ancestors, and there is none when nothing interactive was found: one walk, not two.
+    let e;
+    if (from.length !== 1) e = nearest(from, '[data-cuekit-event]');
+    else if (!t) e = null;
+    else if (t.hasAttribute('data-cuekit-event')) e = t;
+    else e = t.parentElement ? t.parentElement.closest('[data-cuekit-event]') : null;
     if (e) {
       out.ev = e.getAttribute('data-cuekit-event');
       const at = [];
