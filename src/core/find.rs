@@ -5,11 +5,13 @@
 
 /// Byte offset of the first `needle` in `hay`.
 pub fn find(hay: &str, needle: &str) -> Option<usize> {
-    let n = needle.as_bytes();
-    if n.is_empty() {
+    let Some((&first, rest)) = needle.as_bytes().split_first() else {
         return Some(0);
-    }
-    hay.as_bytes().windows(n.len()).position(|w| w == n)
+    };
+    // Only where the first byte matches is the rest compared (no call per position).
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w.first() == Some(&first) && w.get(1..) == Some(rest))
 }
 
 /// `hay` contains `needle`.
