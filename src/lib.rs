@@ -521,7 +521,19 @@ pub mod api {
             if !self.rate_allows() {
                 return;
             }
-            self.track_value(name, crate::web::convert::from_json_data(props));
+            // An event no rule names (analytics the host also sends here) is counted, but
+            // its properties are not read: nothing would look at them. The wrapper's
+            // `JSON.stringify` of an object always starts with `{`.
+            let used = self
+                .rt
+                .try_borrow()
+                .map_or(true, |rt| rt.engine.uses_event(&name));
+            let props = if !used && props.starts_with('{') {
+                Ok(Value::Obj(Default::default()))
+            } else {
+                crate::web::convert::from_json_data(props)
+            };
+            self.track_value(name, props);
         }
 
         fn track_value(&self, name: String, props: Result<Value, String>) {

@@ -206,6 +206,31 @@ fn bad_track_input_is_ignored_not_thrown() {
     ck.destroy();
 }
 
+/// Events no rule names are not read, but they still count: `session.events` sees them.
+#[wasm_bindgen_test]
+fn events_no_rule_names_still_count_as_session_events() {
+    clear_storage();
+    let ck = create(json(
+        r#"{"rules":[{"id":"third","trigger":{"event":"checkout"},"if":{"session.events":{"$gte":3}}}]}"#,
+    ))
+    .expect("valid");
+    let (seen, cb) = recorder();
+    ck.on(
+        "decision",
+        cb.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
+    ck.track_text("checkout".into(), "{}");
+    assert_eq!(seen.borrow().len(), 0, "one event so far");
+    ck.track_text("noise".into(), r#"{"a":1,"b":[2,3]}"#);
+    ck.track_text("checkout".into(), "{}");
+    assert_eq!(
+        seen.borrow().len(),
+        1,
+        "the unnamed event counted: three events"
+    );
+    ck.destroy();
+}
+
 /// `trackText`, the JS wrapper's path (the props already stringified): the same
 /// decisions as `track`, and text that is not a JSON object is ignored, not thrown.
 #[wasm_bindgen_test]
