@@ -8,39 +8,27 @@
 //   node scripts/size.mjs --json    print the numbers as JSON instead of a table
 //
 // Entry points (ENTRIES below; add one line per new way of loading cuekit):
-//   npm     js/index.js → pkg/cuekit.js → pkg/cuekit_bg.wasm (+ pkg/snippets/**.js)
+//   npm     js/index.js (the entry bundled with the wasm-bindgen glue) → pkg/cuekit_bg.wasm
 //   script  js/cuekit.script.js, which imports the npm entry (so: everything above too);
 //           counted only when the file exists.
-import { readFileSync, readdirSync, existsSync, realpathSync, statSync } from 'node:fs';
-import { join, dirname, relative } from 'node:path';
+import { readFileSync, existsSync, realpathSync } from 'node:fs';
+import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-function filesUnder(base, dir, re) {
-  const abs = join(base, dir);
-  if (!existsSync(abs)) return [];
-  const out = [];
-  for (const name of readdirSync(abs).sort()) {
-    const p = join(abs, name);
-    if (statSync(p).isDirectory()) out.push(...filesUnder(base, relative(base, p), re));
-    else if (re.test(name)) out.push(relative(base, p).split('\\').join('/'));
-  }
-  return out;
-}
-
 /** What a page loads, per entry point: `{name, files, optional}`. */
 export const ENTRIES = [
   {
     name: 'npm (import "cuekit")',
-    files: (base) => ['js/index.js', 'pkg/cuekit.js', 'pkg/cuekit_bg.wasm', ...filesUnder(base, 'pkg/snippets', /\.m?js$/)],
+    files: () => ['js/index.js', 'pkg/cuekit_bg.wasm'],
   },
   {
     name: 'script tag (js/cuekit.script.js)',
     optional: 'js/cuekit.script.js',
-    // The loader imports js/index.js with import(), which loads the glue, the wasm and
-    // the snippets: a page with the script tag loads all of them.
+    // The loader imports js/index.js with import(), which loads the wasm: a page with the
+    // script tag loads all of them.
     files: (base) => ['js/cuekit.script.js', ...ENTRIES[0].files(base)],
   },
 ];

@@ -116,7 +116,9 @@ export function ck_decision(rule, priority, at, event, shown, action, variant, m
   // The context is parsed from its JSON text when a handler first reads it (most read
   // only rule and variant), once for all decisions of the event (they share the holder).
   // It stays an ordinary enumerable, writable property to spreads, JSON and clones.
+  // (Descriptors have no prototype: an inherited `value`, `get` or `set` must not count.)
   Object.defineProperty(d, 'context', {
+    __proto__: null,
     enumerable: true,
     configurable: true,
     get() {
@@ -125,7 +127,7 @@ export function ck_decision(rule, priority, at, event, shown, action, variant, m
       }
       return context.v;
     },
-    set(v) { Object.defineProperty(d, 'context', { value: v, writable: true, enumerable: true, configurable: true }); },
+    set(v) { Object.defineProperty(d, 'context', { __proto__: null, value: v, writable: true, enumerable: true, configurable: true }); },
   });
   return d;
 }

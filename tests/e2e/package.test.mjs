@@ -75,17 +75,19 @@ async function open(url) {
   return { context, page, seen };
 }
 
-test('the tarball holds the JS, the types, the script tag, the wasm and its snippets, and no sources', async () => {
+test('the tarball holds the bundled entry, the types, the script tag and the wasm, and no sources', async () => {
   const files = packed.files.map((f) => f.path);
-  for (const f of ['package.json', 'README.md', 'js/index.js', 'js/index.d.ts', 'js/cuekit.script.js', 'pkg/cuekit.js', 'pkg/cuekit_bg.wasm']) {
+  for (const f of ['package.json', 'README.md', 'js/index.js', 'js/index.d.ts', 'js/cuekit.script.js', 'pkg/cuekit_bg.wasm']) {
     assert.ok(files.includes(f), `${f} ships`);
   }
-  // Every module pkg/cuekit.js imports ships (wasm-bindgen snippets).
-  const glue = await readFile(join(app, 'node_modules/cuekit/pkg/cuekit.js'), 'utf8');
-  const imports = [...glue.matchAll(/from\s*["'](\.\/[^"']+)["']/g)].map((m) => `pkg/${m[1].slice(2)}`);
-  assert.ok(imports.length > 0);
-  for (const f of imports) assert.ok(files.includes(f), `${f} (imported by pkg/cuekit.js) ships`);
-  const stray = files.filter((f) => /^(src|target|tests|www|scripts|benches|node_modules)\//.test(f) || /^Cargo\./.test(f));
+  // The entry is one self-contained module (the wasm-bindgen glue and its snippets are
+  // bundled in): it imports no other file, so nothing it needs can be missing.
+  const entry = await readFile(join(app, 'node_modules/cuekit/js/index.js'), 'utf8');
+  assert.ok(entry.startsWith('//# allFunctionsCalledOnLoad\n'), 'the compile hint heads the entry');
+  assert.deepEqual([...entry.matchAll(/\bfrom\s*["']([^"']+)["']/g)].map((m) => m[1]), [], 'no static imports');
+  assert.ok(entry.includes('__wbindgen'), 'the glue is bundled in');
+  const stray = files.filter((f) => /^(src|target|tests|www|scripts|benches|node_modules|js\/src)\//.test(f) || /^Cargo\./.test(f)
+    || (f.startsWith('pkg/') && f !== 'pkg/cuekit_bg.wasm'));
   assert.deepEqual(stray, [], 'no sources or build output beyond the package');
   assert.equal(packed.entryCount, files.length);
 });

@@ -362,6 +362,38 @@ test('prototype pollution before load (Object.prototype.url/href/type/title/cred
   }
 });
 
+test('prototype pollution of what property descriptors read (get, set, value, writable): cuekit loads, decides, shows, and its payloads work', async () => {
+  const { page, errors, close } = await open({
+    config: 'rel-webhook',
+    query: '&port=9',
+    init: () => {
+      // An inherited `get`/`set`/`value`/`writable` turns every descriptor literal without
+      // its own into an invalid or different one (Object.defineProperty throws).
+      for (const k of ['get', 'set', 'value', 'writable']) {
+        Object.defineProperty(Object.prototype, k, { __proto__: null, value: 'POLLUTED', writable: true, configurable: true, enumerable: true });
+      }
+    },
+  });
+  try {
+    await ready(page);
+    await page.evaluate(() => window.ck.actions({ later: () => {} }));
+    await track(page, 'go-offer', { sku: 'a' });
+    await page.getByText('An offer', { exact: true }).waitFor();
+    const decision = await page.evaluate(() => {
+      const d = window.events.find((e) => e.type === 'decision').payload;
+      const before = d.context && d.context.event;
+      d.context = { replaced: true };
+      return { before, after: d.context, keys: Object.keys(d).includes('context') };
+    });
+    assert.equal(decision.before, 'go-offer', 'the lazy context reads');
+    assert.deepEqual(decision.after, { replaced: true }, 'and can be replaced');
+    assert.ok(decision.keys);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
 test('prototype pollution of what fetch() reads (body, method, mode, integrity, cache, redirect, window…): cuekit still loads and its webhook still arrives', async () => {
   const rx = await startReceiver();
   const { page, errors, close } = await open({

@@ -175,9 +175,9 @@
     }
   };
 
-  Object.defineProperty(api, MARK, { value: 'script' });
-  Object.defineProperty(api, 'ready', { value: ready, enumerable: true });
-  Object.defineProperty(api, 'status', { get: function () { return status === 'replaying' ? 'loading' : status; }, enumerable: true });
+  Object.defineProperty(api, MARK, { __proto__: null, value: 'script' });
+  Object.defineProperty(api, 'ready', { __proto__: null, value: ready, enumerable: true });
+  Object.defineProperty(api, 'status', { __proto__: null, get: function () { return status === 'replaying' ? 'loading' : status; }, enumerable: true });
   api.error = null;
 
   try {
