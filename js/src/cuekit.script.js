@@ -259,12 +259,42 @@
     }
   }
 
+  // ---- the .wasm, requested at once ----
+  // The entry module and the config take a round trip or more before init() would ask for
+  // the .wasm (most of the bytes): it is requested now, in parallel, and handed to the entry
+  // under a registered symbol. The entry takes it once, for the same URL only, and checks
+  // it as it checks its own request; the loader drops what was not taken.
+  var EARLY = typeof Symbol === 'function' ? Symbol.for('cuekit.wasm') : '__cuekitWasm';
+
+  function prefetchWasm(url) {
+    try {
+      if (typeof WebAssembly !== 'object' || !WebAssembly || typeof fetch !== 'function') return;
+      // Another copy already runs (npm init() first): the entry will not load the wasm again.
+      if (typeof Symbol === 'function' && window[Symbol.for('cuekit.running')]) return;
+      var init = Object.create(null); // a polluted Object.prototype cannot reach the request
+      init.credentials = 'same-origin';
+      var response = fetch(url, init);
+      response.then(null, function () { /* the entry reports it, or nobody needs it */ });
+      var record = Object.create(null);
+      record.url = url;
+      record.response = response;
+      Object.defineProperty(window, EARLY, { __proto__: null, value: record, configurable: true, writable: true });
+    } catch (e) { /* the entry requests it itself */ }
+  }
+
+  function dropEarlyWasm() {
+    try {
+      delete window[EARLY];
+    } catch (e) { /* nothing to drop */ }
+  }
+
   function start() {
     if (!script || !script.src) throw new Error('cannot find the cuekit script element (document.currentScript)');
     var entry = new URL('./index.js', script.src).href;
     var wasm = attr('wasm');
     var options = { actions: registry, on: {} };
     if (wasm) options.wasmUrl = resolveUrl(wasm);
+    prefetchWasm(options.wasmUrl || new URL('../pkg/cuekit_bg.wasm', entry).href);
     // Both are started at once; Promise.all handles both rejections (no unhandled one).
     return Promise.all([readConfig(), import(entry)]).then(function (parts) {
       var mod = parts[1];
@@ -303,8 +333,12 @@
   }
 
   try {
-    start().catch(fail);
+    start().then(dropEarlyWasm, function (err) {
+      dropEarlyWasm();
+      fail(err);
+    });
   } catch (err) {
+    dropEarlyWasm();
     fail(err);
   }
 })();

@@ -69,6 +69,22 @@ function isWasm(bytes) {
   return b.length === 4 && b[0] === 0x00 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d;
 }
 
+// The script-tag loader requests the .wasm while this module loads and leaves the
+// pending response here (js/src/cuekit.script.js, prefetchWasm): taken once, and only
+// for the URL about to be fetched.
+const EARLY_WASM = Symbol.for('cuekit.wasm');
+function earlyWasm(url) {
+  if (!Object.prototype.hasOwnProperty.call(globalThis, EARLY_WASM)) return null;
+  const record = globalThis[EARLY_WASM];
+  try {
+    delete globalThis[EARLY_WASM];
+  } catch {
+    return null;
+  }
+  if (!record || record.url !== url || !record.response || typeof record.response.then !== 'function') return null;
+  return record.response;
+}
+
 // Fetches the .wasm and checks it before handing it to wasm-bindgen, so that a 404 or an
 // HTML page served in its place fails with one clear error (and not a console warning
 // from wasm-bindgen's MIME fallback followed by a CompileError).
@@ -78,7 +94,7 @@ async function fetchWasm(url) {
   try {
     // A null-prototype init: a polluted Object.prototype (method, body, mode, integrity…)
     // cannot reach the request.
-    res = await fetch(url, Object.assign(Object.create(null), { credentials: 'same-origin' }));
+    res = await (earlyWasm(shown) || fetch(url, Object.assign(Object.create(null), { credentials: 'same-origin' })));
   } catch (err) {
     throw new Error(`cuekit: could not fetch the WebAssembly file ${shown}: ${message(err)}`);
   }

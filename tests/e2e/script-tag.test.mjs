@@ -50,6 +50,30 @@ test('basic: a script tag with data-config starts cuekit; track() renders the pr
   await context.close();
 });
 
+test('the .wasm is requested at once, while the entry module is still loading, and only once', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const log = [];
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('request', (r) => { if (new URL(r.url()).pathname.endsWith('.wasm')) log.push('wasm requested'); });
+  // The entry module arrives late (a slow network): the .wasm must not wait for it.
+  await page.route('**/js/index.js', async (route) => {
+    await new Promise((r) => setTimeout(r, 500));
+    log.push('entry served');
+    await route.continue();
+  });
+  await page.goto(`${base}/www/script/basic.html`);
+  assert.equal(await page.evaluate(() => window.cuekit.ready.then((api) => api.status)), 'ready');
+  assert.deepEqual(log, ['wasm requested', 'entry served']);
+  await page.evaluate(() => window.cuekit.track('go', { name: 'Ada' }));
+  await dialog(page, 'Hello Ada').waitFor();
+  assert.equal(await page.evaluate(() => Object.getOwnPropertySymbols(window).includes(Symbol.for('cuekit.wasm'))), false,
+    'the handed-over response is not left on the page');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('calls made before the wasm is ready are queued and replayed in order; the same object keeps working', async () => {
   const { context, page, seen, status } = await open('queue.html');
   assert.equal(status, 'ready');
@@ -151,7 +175,8 @@ const failures = [
   ['fail-html.html', 'an HTML page is served instead of the .wasm', /not-wasm\.html is not a WebAssembly file \(it was served as text\/html\)/, 1],
   ['csp.html', "the page's CSP lacks 'wasm-unsafe-eval'", /Content-Security-Policy does not allow WebAssembly \(add 'wasm-unsafe-eval'/, 1],
   ['no-wasm.html', 'the browser has no WebAssembly', /WebAssembly is not available in this browser/, 0],
-  ['config-404.html', 'the config answers 404', /could not load the config \/www\/script\/missing\.json: HTTP 404/, 0],
+  // (The .wasm is requested at once, in parallel with the config: one request, no retry.)
+  ['config-404.html', 'the config answers 404', /could not load the config \/www\/script\/missing\.json: HTTP 404/, 1],
   ['config-invalid.html', 'the config is invalid', /invalid config:\n {2}rules\[0\]\.trigger\.idle: .*\n {2}rules\[1\]\.priorty: unknown field/, 1],
 ];
 
