@@ -426,7 +426,6 @@ impl Engine {
         }
     }
 
-    /// Processes one signal at `now` and returns the rules that fired, highest priority first.
     /// Whether an event of this name can matter to a rule (a trigger, pattern, goal or
     /// `"*"` names it). Its properties are read only then: the others still count as
     /// session events and activity.
@@ -434,6 +433,7 @@ impl Engine {
         self.cfg.event_id(name).is_some() || !self.cfg.any.is_empty()
     }
 
+    /// Processes one signal at `now` and returns the rules that fired, highest priority first.
     pub fn handle(&mut self, signal: Signal, now: u64) -> Vec<Decision> {
         // Deadlines that passed before this signal are settled first, in time order.
         let mut out = self.tick(now);
