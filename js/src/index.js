@@ -1,12 +1,13 @@
 // cuekit — npm entry (source). Loads the wasm core once and wraps it in a small,
 // never-throwing API.
 //
-// What ships is js/index.js: scripts/build.sh bundles this file with the generated glue
-// (pkg/cuekit.js and its snippets) into one minified module that starts with V8's compile
-// hint `//# allFunctionsCalledOnLoad` (its functions compile while the .wasm downloads,
-// instead of on their first call during init()). One file instead of four: fewer requests
-// before the .wasm can be requested, and 5 KB less gzipped. URLs below that are relative to
-// `import.meta.url` are relative to that bundle (js/index.js), not to this file.
+// What ships is js/index.js: scripts/bundle.mjs (run by `npm run build`) bundles this
+// file with the generated glue (pkg/cuekit.js and its snippets) into one minified module
+// that starts with V8's compile hint `//# allFunctionsCalledOnLoad` (its functions compile
+// while the .wasm downloads, instead of on their first call during init()). One file
+// instead of four: fewer requests before the .wasm can be requested, and about 4 KB less
+// gzipped. URLs below that are relative to `import.meta.url` are relative to that bundle
+// (js/index.js), not to this file.
 import wasmInit, { parseConfig, parseConfigText, validate as wasmValidate, analyze as wasmAnalyze } from '../../pkg/cuekit.js';
 
 let loading = null;
