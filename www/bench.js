@@ -208,9 +208,14 @@ async function run(steps, hz, step) {
   await sleep(250); // trailing frames, observer callbacks and long-task entries
   distribute(steps);
   await sleep(0);
-  const tasks = longTasks.slice(longBefore).filter((e) => e.start + e.duration >= t0 && e.start <= t1 + 250);
+  return outcome({ t0, t1, until: t1 + 250, longBefore, sync, share });
+}
+
+/** What a run reports: its inputs' times, the asynchronous work, long tasks, decisions. */
+function outcome({ t0, t1, until, longBefore, sync, share }) {
+  const tasks = longTasks.slice(longBefore).filter((e) => e.start + e.duration >= t0 && e.start <= until);
   return {
-    steps,
+    steps: sync.length,
     seconds: (t1 - t0) / 1000,
     sync: Array.from(sync),
     share: Array.from(share),
@@ -286,15 +291,20 @@ async function runClicks(seconds, perSecond = 50) {
         burstLeft = 2;
       }
     }
-    const jitter = (i * 7) % 9 - 4;
-    const e = new MouseEvent('click', {
-      bubbles: true, composed: true, cancelable: true, view: window,
-      clientX: t.x + jitter, clientY: t.y - jitter,
-    });
-    const a = now();
-    t.el.dispatchEvent(e);
-    return now() - a;
+    return click(t, i);
   });
+}
+
+/** Dispatches the `i`-th click on target `t` (a few px of jitter); returns its dispatch time. */
+function click(t, i) {
+  const jitter = (i * 7) % 9 - 4;
+  const e = new MouseEvent('click', {
+    bubbles: true, composed: true, cancelable: true, view: window,
+    clientX: t.x + jitter, clientY: t.y - jitter,
+  });
+  const a = now();
+  t.el.dispatchEvent(e);
+  return now() - a;
 }
 
 /**
@@ -319,18 +329,7 @@ async function runClickBursts(bursts, size = 10, gapMs = 200) {
   let next = 0;
   for (let b = 0; b < bursts; b++) {
     const times = [];
-    for (let k = 0; k < size; k++) {
-      const i = b * size + k;
-      const t = targets[next++ % targets.length];
-      const jitter = (i * 7) % 9 - 4;
-      const e = new MouseEvent('click', {
-        bubbles: true, composed: true, cancelable: true, view: window,
-        clientX: t.x + jitter, clientY: t.y - jitter,
-      });
-      const a = now();
-      t.el.dispatchEvent(e);
-      times.push(now() - a);
-    }
+    for (let k = 0; k < size; k++) times.push(click(targets[next++ % targets.length], b * size + k));
     await sleep(gapMs); // the burst's timers and frames run here
     const each = async.pending / size;
     async.pending = 0;
@@ -341,22 +340,7 @@ async function runClickBursts(bursts, size = 10, gapMs = 200) {
     }
   }
   const t1 = now();
-  const tasks = longTasks.slice(longBefore).filter((e) => e.start + e.duration >= t0 && e.start <= t1);
-  return {
-    steps: sync.length,
-    seconds: (t1 - t0) / 1000,
-    sync,
-    share,
-    firstSync,
-    async: {
-      raf: async.raf, rafN: async.rafN, io: async.io, ioN: async.ioN,
-      mo: async.mo, moN: async.moN, timer: async.timer, timerN: async.timerN,
-    },
-    longTasks: longTaskSupported ? tasks.length : null,
-    longTaskMs: tasks.map((e) => Math.round(e.duration)),
-    decisions: decisions.total,
-    byRule: { ...decisions.byRule },
-  };
+  return { ...outcome({ t0, t1, until: t1, longBefore, sync, share }), firstSync };
 }
 
 // ---- calibration ----------------------------------------------------------------------------
