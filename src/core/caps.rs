@@ -229,32 +229,39 @@ impl Ledger {
         self.of(rule, Kind::OptIn).max_by_key(|e| (e.at, e.kind))
     }
 
+    /// The latest choices for every rule (`*`) and for `rule`, in one pass over the
+    /// ledger (`choice` of each: the last of the entries with the greatest key).
+    fn choices<'a>(&'a self, rule: &str) -> (Option<&'a Entry>, Option<&'a Entry>) {
+        let (mut all, mut own): (Option<&Entry>, Option<&Entry>) = (None, None);
+        for e in &self.entries {
+            if e.kind.class() != 4 {
+                continue;
+            }
+            let slot = if e.rule == ALL {
+                &mut all
+            } else if e.rule == rule {
+                &mut own
+            } else {
+                continue;
+            };
+            if slot.is_none_or(|b| (e.at, e.kind) >= (b.at, b.kind)) {
+                *slot = Some(e);
+            }
+        }
+        if rule == ALL {
+            own = all;
+        }
+        (all, own)
+    }
+
     /// Opted out of `rule` (or of everything, for `*`), and not opted in since.
     pub fn opted_out(&self, rule: &str) -> bool {
-        matches!(
-            self.choice(rule),
-            Some(Entry {
-                kind: Kind::OptOut,
-                ..
-            })
-        )
+        is_opt_out(self.choice(rule))
     }
 
     /// Snoozed until, if a snooze is the latest choice and has not expired.
     pub fn snoozed_until(&self, rule: &str, now: u64) -> Option<u64> {
-        match self.choice(rule) {
-            Some(Entry {
-                kind: Kind::Snooze(d),
-                at,
-                ..
-            }) => {
-                // A timestamp from the future (clock changed) counts from now, so a
-                // snooze can never become permanent.
-                let until = (*at).min(now).saturating_add(*d);
-                (until > now).then_some(until)
-            }
-            _ => None,
-        }
+        snooze_end(self.choice(rule), now)
     }
 
     /// The stored form: a compact list of `[time, rule, kind]` (plus the snooze length).
@@ -315,6 +322,33 @@ impl Ledger {
         l.normalize();
         l.clamp_future(now);
         (l, repaired)
+    }
+}
+
+fn is_opt_out(choice: Option<&Entry>) -> bool {
+    matches!(
+        choice,
+        Some(Entry {
+            kind: Kind::OptOut,
+            ..
+        })
+    )
+}
+
+/// When a snooze that is the latest choice ends, if it has not yet.
+fn snooze_end(choice: Option<&Entry>, now: u64) -> Option<u64> {
+    match choice {
+        Some(Entry {
+            kind: Kind::Snooze(d),
+            at,
+            ..
+        }) => {
+            // A timestamp from the future (clock changed) counts from now, so a
+            // snooze can never become permanent.
+            let until = (*at).min(now).saturating_add(*d);
+            (until > now).then_some(until)
+        }
+        _ => None,
     }
 }
 
@@ -465,28 +499,29 @@ pub fn admit(
     session_start: u64,
     now: u64,
 ) -> Result<(), Suppressed> {
-    if ledger.opted_out(ALL) {
+    let (all, own) = ledger.choices(rule);
+    if is_opt_out(all) {
         return suppress(
             "quiet",
             "the visitor chose quiet mode (no prompts)".into(),
             None,
         );
     }
-    if let Some(until) = ledger.snoozed_until(ALL, now) {
+    if let Some(until) = snooze_end(all, now) {
         return suppress(
             "snooze",
             format!("every prompt is snoozed until {until}"),
             Some(until),
         );
     }
-    if ledger.opted_out(rule) {
+    if is_opt_out(own) {
         return suppress(
             "optout",
             "the visitor chose \"don't show this again\"".into(),
             None,
         );
     }
-    if let Some(until) = ledger.snoozed_until(rule, now) {
+    if let Some(until) = snooze_end(own, now) {
         return suppress(
             "snooze",
             format!("snoozed (\"remind me later\") until {until}"),
@@ -948,6 +983,34 @@ mod tests {
         assert_eq!(ab, ba);
         assert!(ab.opted_out("x"));
         assert!(!ab.clone().merge(&b), "idempotent");
+    }
+
+    #[test]
+    fn the_one_pass_choice_lookup_agrees_with_the_latest_choice_of_each_rule() {
+        // Choices for a few rules and for every rule (`*`), with ties in time, among
+        // shows: the pair from one pass must be the latest choice of `*` and of the rule.
+        let kinds = [Kind::Snooze(5000), Kind::OptOut, Kind::OptIn, Kind::Show];
+        let rules = ["*", "a", "b", "c"];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        let mut l = Ledger::default();
+        let mut checked = 0;
+        for _ in 0..400 {
+            let rule = rules[next(4) as usize];
+            l.record(rule, kinds[next(4) as usize], 1000 + next(50));
+            for r in rules {
+                let (all, own) = l.choices(r);
+                assert_eq!(all, l.choice(ALL));
+                assert_eq!(own, l.choice(r));
+                checked += usize::from(own.is_some());
+            }
+        }
+        assert!(checked > 1000, "too few choices exercised: {checked}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! cheaper than building objects field by field, and keeps serde's generic machinery
 //! out of the shipped wasm.
 
-use super::value::{num_to_string, Map, Value};
+use super::value::{Map, Value};
 
 /// Deepest nesting accepted when reading.
 pub const MAX_DEPTH: usize = 64;
@@ -20,7 +20,7 @@ fn write(v: &Value, out: &mut String) {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
-        Value::Num(n) if n.is_finite() => out.push_str(&num_to_string(*n)),
+        Value::Num(n) if n.is_finite() => super::num::format_into(*n, out),
         Value::Num(_) => out.push_str("null"),
         Value::Str(s) => write_str(s, out),
         Value::Arr(a) => {

@@ -165,10 +165,17 @@ fn push_digits(out: &mut String, digits: &[u8]) {
 /// JavaScript's `String(n)`: `"3"`, `"-0.5"`, `"0.30000000000000004"`, `"1e+21"`,
 /// `"1.5e-7"`, `"NaN"`, `"-Infinity"`; `-0` is `"0"`.
 pub fn format(n: f64) -> String {
-    if n.is_nan() {
-        return "NaN".into();
-    }
     let mut out = String::new();
+    format_into(n, &mut out);
+    out
+}
+
+/// `format`, appended to `out` (no string of its own: JSON writing uses this).
+pub fn format_into(n: f64, out: &mut String) {
+    if n.is_nan() {
+        out.push_str("NaN");
+        return;
+    }
     if n < 0.0 {
         out.push('-');
     }
@@ -176,34 +183,33 @@ pub fn format(n: f64) -> String {
     if a.is_infinite() {
         out.push_str("Infinity");
     } else if a < 9_007_199_254_740_992.0 && a == (a as u64) as f64 {
-        push_u64(&mut out, a as u64);
+        push_u64(out, a as u64);
     } else {
         let (digits, k) = shortest(a.to_bits());
         let len = digits.len() as i32;
         let (int, frac) = digits.split_at(k.clamp(0, len) as usize);
         if (len..=21).contains(&k) {
-            push_digits(&mut out, digits.as_slice());
+            push_digits(out, digits.as_slice());
             out.extend(core::iter::repeat_n('0', (k - len) as usize));
         } else if (1..=21).contains(&k) {
-            push_digits(&mut out, int);
+            push_digits(out, int);
             out.push('.');
-            push_digits(&mut out, frac);
+            push_digits(out, frac);
         } else if (-5..=0).contains(&k) {
             out.push_str("0.");
             out.extend(core::iter::repeat_n('0', k.unsigned_abs() as usize));
-            push_digits(&mut out, frac);
+            push_digits(out, frac);
         } else {
             let (first, rest) = digits.split_at(digits.len().min(1));
-            push_digits(&mut out, first);
+            push_digits(out, first);
             if !rest.is_empty() {
                 out.push('.');
-                push_digits(&mut out, rest);
+                push_digits(out, rest);
             }
             out.push_str(if k > 0 { "e+" } else { "e-" });
-            push_u64(&mut out, u64::from((k - 1).unsigned_abs()));
+            push_u64(out, u64::from((k - 1).unsigned_abs()));
         }
     }
-    out
 }
 
 /// The shortest digits `d` (each 0–9) and exponent `k` with `0.d × 10^k` reading back

@@ -111,24 +111,22 @@ impl Drop for Frame {
 export function ck_decision(rule, priority, at, event, shown, action, variant, message, suppressed, context) {
   let a = null;
   try { a = JSON.parse(action); } catch (e) {}
-  const d = { rule, priority, at, event: event ?? null, shown, action: a, variant: variant ?? null, message };
-  if (suppressed !== undefined) d.suppressed = suppressed;
   // The context is parsed from its JSON text when a handler first reads it (most read
   // only rule and variant), once for all decisions of the event (they share the holder).
-  // It stays an ordinary enumerable, writable property to spreads, JSON and clones.
-  // (Descriptors have no prototype: an inherited `value`, `get` or `set` must not count.)
-  Object.defineProperty(d, 'context', {
-    __proto__: null,
-    enumerable: true,
-    configurable: true,
-    get() {
+  // It stays an ordinary enumerable property to spreads, JSON and clones, and becomes a
+  // plain writable one when assigned. An accessor in the literal, not defineProperty:
+  // no descriptor object (nothing inherited can count) and the object keeps a fast shape.
+  const d = {
+    rule, priority, at, event: event ?? null, shown, action: a, variant: variant ?? null, message,
+    get context() {
       if (context.v === undefined) {
         try { context.v = JSON.parse(context.t); } catch (e) { context.v = null; }
       }
       return context.v;
     },
-    set(v) { Object.defineProperty(d, 'context', { __proto__: null, value: v, writable: true, enumerable: true, configurable: true }); },
-  });
+    set context(v) { Object.defineProperty(d, 'context', { __proto__: null, value: v, writable: true, enumerable: true, configurable: true }); },
+  };
+  if (suppressed !== undefined) d.suppressed = suppressed;
   return d;
 }
 export function ck_lazy(t) {
