@@ -140,14 +140,14 @@ impl<'a> Obj<'a> {
         self.map.get(key).is_some_and(|v| !v.is_null())
     }
 
+    // The leaf readers build a value's path only when reporting a problem with it.
     pub fn string(&mut self, key: &'static str, errors: &mut Errors) -> Option<&'a str> {
-        let path = self.at(key);
         match self.get(key)? {
             Value::Str(s) => Some(s),
             other => {
                 err(
                     errors,
-                    &path,
+                    &self.at(key),
                     format!("expected a string, got {}", other.type_name()),
                 );
                 None
@@ -156,13 +156,12 @@ impl<'a> Obj<'a> {
     }
 
     pub fn boolean(&mut self, key: &'static str, errors: &mut Errors) -> Option<bool> {
-        let path = self.at(key);
         match self.get(key)? {
             Value::Bool(b) => Some(*b),
             other => {
                 err(
                     errors,
-                    &path,
+                    &self.at(key),
                     format!("expected true or false, got {}", other.type_name()),
                 );
                 None
@@ -178,9 +177,10 @@ impl<'a> Obj<'a> {
         max: f64,
         errors: &mut Errors,
     ) -> Option<f64> {
-        let path = self.at(key);
-        let v = self.get(key)?;
-        whole_number(v, &path, min, max, errors)
+        match self.get(key)? {
+            Value::Num(n) if n.fract() == 0.0 && *n >= min && *n <= max => Some(*n),
+            v => whole_number(v, &self.at(key), min, max, errors),
+        }
     }
 
     pub fn number(
@@ -190,13 +190,12 @@ impl<'a> Obj<'a> {
         max: f64,
         errors: &mut Errors,
     ) -> Option<f64> {
-        let path = self.at(key);
         match self.get(key)? {
             Value::Num(n) if n.is_finite() && *n >= min && *n <= max => Some(*n),
             Value::Num(_) => {
                 err(
                     errors,
-                    &path,
+                    &self.at(key),
                     format!(
                         "expected a number from {} to {}",
                         super::value::num_to_string(min),
@@ -208,7 +207,7 @@ impl<'a> Obj<'a> {
             other => {
                 err(
                     errors,
-                    &path,
+                    &self.at(key),
                     format!("expected a number, got {}", other.type_name()),
                 );
                 None
@@ -217,12 +216,11 @@ impl<'a> Obj<'a> {
     }
 
     pub fn duration(&mut self, key: &'static str, errors: &mut Errors) -> Option<u64> {
-        let path = self.at(key);
         let v = self.get(key)?;
         match parse_duration(v) {
             Ok(ms) => Some(ms),
             Err(m) => {
-                err(errors, &path, m);
+                err(errors, &self.at(key), m);
                 None
             }
         }
