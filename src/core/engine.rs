@@ -885,29 +885,54 @@ impl Engine {
         ])
     }
 
-    /// The full context for a decision, as a value for messages, webhooks and `explain`.
+    /// The full context for a decision, as a value for messages, webhooks and `explain`:
+    /// `context_json` read back (one definition of the context; the text is what
+    /// `decision` handlers get, and it is built far more often).
     pub fn context(&self, d: &Decision, now: u64) -> Value {
+        super::json::parse_to_depth(&self.context_json(d, now), super::json::MAX_DEPTH + 1)
+            .unwrap_or_default()
+    }
+
+    /// A decision's context as JSON text: the host's attributes, then `event`,
+    /// `segment`, `segments`, `variant` and `experiment` (in an experiment), `props`,
+    /// `page`, `visitor`, `session` and `behavior`. Written straight from the state, with
+    /// no tree built and dropped, since every decision a handler hears carries it. An
+    /// attribute named like one of these keys appears twice: read as JSON (here and by
+    /// `JSON.parse`), the later value wins in the earlier place.
+    pub fn context_json(&self, d: &Decision, now: u64) -> String {
+        use super::json::{write, write_str};
         let st = &self.state;
-        let mut m = Map::new();
+        let num = |out: &mut String, n: f64| write(&Value::Num(n), out);
+        let mut out = String::with_capacity(512);
+        out.push('{');
         for (k, v) in st.attrs.iter() {
-            m.insert(k, v.clone());
+            write_str(k, &mut out);
+            out.push(':');
+            write(v, &mut out);
+            out.push(',');
         }
-        m.insert("event", d.event.clone().map(Value::Str).unwrap_or_default());
-        m.insert(
-            "segment",
-            self.segments
-                .first()
-                .cloned()
-                .map(Value::Str)
-                .unwrap_or_default(),
-        );
-        m.insert(
-            "segments",
-            Value::Arr(self.segments.iter().cloned().map(Value::Str).collect()),
-        );
+        out.push_str("\"event\":");
+        match &d.event {
+            Some(e) => write_str(e, &mut out),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"segment\":");
+        match self.segments.first() {
+            Some(s) => write_str(s, &mut out),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"segments\":[");
+        for (i, s) in self.segments.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_str(s, &mut out);
+        }
+        out.push(']');
         if let Some(a) = self.assignment(d.rule) {
             if let Some(v) = a.variant.and_then(|v| self.variant_id(d.rule, v)) {
-                m.insert("variant", Value::Str(v.into()));
+                out.push_str(",\"variant\":");
+                write_str(v, &mut out);
             }
             if let Some(x) = self
                 .cfg
@@ -915,29 +940,56 @@ impl Engine {
                 .get(d.rule)
                 .and_then(|r| r.experiment.as_ref())
             {
-                m.insert("experiment", Value::Str(x.split.key.clone()));
+                out.push_str(",\"experiment\":");
+                write_str(&x.split.key, &mut out);
             }
         }
-        m.insert("props", d.props.clone());
-        m.insert("page", self.page.clone());
-        m.insert("visitor", self.visitor_value(now));
-        m.insert("session", self.session_value(now));
-        m.insert(
-            "behavior",
-            obj([
-                ("scrollDepth", Value::Num(self.max_scroll)),
-                (
-                    "dwell",
-                    Value::Num(now.saturating_sub(self.page_start) as f64),
-                ),
-                (
-                    "idle",
-                    Value::Num(now.saturating_sub(self.idle_base) as f64),
-                ),
-                ("hidden", Value::Bool(self.hidden_since.is_some())),
-            ]),
-        );
-        Value::Obj(m)
+        out.push_str(",\"props\":");
+        write(&d.props, &mut out);
+        out.push_str(",\"page\":");
+        write(&self.page, &mut out);
+        let v = &st.visitor;
+        out.push_str(",\"visitor\":{\"id\":");
+        write_str(&v.id, &mut out);
+        out.push_str(if v.visits <= 1 {
+            ",\"new\":true,\"returning\":false"
+        } else {
+            ",\"new\":false,\"returning\":true"
+        });
+        out.push_str(",\"visits\":");
+        num(&mut out, v.visits as f64);
+        out.push_str(",\"firstSeen\":");
+        num(&mut out, v.first_seen as f64);
+        if v.prev_visit > 0 {
+            out.push_str(",\"daysSinceLastVisit\":");
+            num(
+                &mut out,
+                now.saturating_sub(v.prev_visit) as f64 / 86_400_000.0,
+            );
+        }
+        let s = &st.session;
+        out.push_str("},\"session\":{\"start\":");
+        num(&mut out, s.start as f64);
+        out.push_str(",\"duration\":");
+        num(&mut out, now.saturating_sub(s.start) as f64);
+        out.push_str(",\"pageViews\":");
+        num(&mut out, s.page_views as f64);
+        out.push_str(",\"activeTime\":");
+        num(&mut out, s.active_ms as f64);
+        out.push_str(",\"events\":");
+        num(&mut out, s.events as f64);
+        out.push_str("},\"behavior\":{\"scrollDepth\":");
+        num(&mut out, self.max_scroll);
+        out.push_str(",\"dwell\":");
+        num(&mut out, now.saturating_sub(self.page_start) as f64);
+        out.push_str(",\"idle\":");
+        num(&mut out, now.saturating_sub(self.idle_base) as f64);
+        out.push_str(if self.hidden_since.is_some() {
+            ",\"hidden\":true}}"
+        } else {
+            ",\"hidden\":false}}"
+        });
+        out
     }
 
     fn event_name(&self, id: EventId) -> &str {

@@ -15,7 +15,7 @@ pub fn to_json(v: &Value) -> String {
     out
 }
 
-fn write(v: &Value, out: &mut String) {
+pub fn write(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
@@ -48,7 +48,7 @@ fn write(v: &Value, out: &mut String) {
     }
 }
 
-fn write_str(s: &str, out: &mut String) {
+pub fn write_str(s: &str, out: &mut String) {
     out.push('"');
     // Runs of characters that need no escape are copied whole.
     let b = s.as_bytes();
@@ -93,10 +93,17 @@ fn write_str(s: &str, out: &mut String) {
 
 /// Reads JSON text. Errors name the byte offset.
 pub fn parse(text: &str) -> Result<Value, String> {
+    parse_to_depth(text, MAX_DEPTH)
+}
+
+/// `parse`, with nesting allowed to `max` levels (text cuekit wrote itself around values
+/// that were read with `MAX_DEPTH`, one level deeper).
+pub fn parse_to_depth(text: &str, max: usize) -> Result<Value, String> {
     let mut p = Parser {
         text,
         s: text.as_bytes(),
         i: 0,
+        max,
     };
     p.ws();
     let v = p.value(0)?;
@@ -112,6 +119,8 @@ struct Parser<'a> {
     text: &'a str,
     s: &'a [u8],
     i: usize,
+    /// Deepest nesting accepted.
+    max: usize,
 }
 
 impl Parser<'_> {
@@ -138,7 +147,7 @@ impl Parser<'_> {
         }
     }
     fn value(&mut self, depth: usize) -> Result<Value, String> {
-        if depth > MAX_DEPTH {
+        if depth > self.max {
             return Err(self.fail("nested too deeply"));
         }
         match self.peek() {

@@ -340,12 +340,15 @@ impl Runtime {
                 (js.clone(), None)
             }
             _ => {
-                let ctx = self.engine.context(d, now);
-                let variant = match ctx.get("variant") {
-                    Some(Value::Str(v)) => Some(v.clone()),
-                    _ => None,
-                };
-                let js = super::dom::ck_lazy(&crate::core::json::to_json(&ctx));
+                // The experiment's variant id (an attribute that happens to be called
+                // `variant` is the context's business, not the decision's).
+                let variant = self
+                    .engine
+                    .assignment(d.rule)
+                    .and_then(|a| a.variant)
+                    .and_then(|v| self.engine.variant_id(d.rule, v))
+                    .map(str::to_string);
+                let js = super::dom::ck_lazy(&self.engine.context_json(d, now));
                 if shared {
                     *cache = Some((d.event.clone(), d.props.clone(), js.clone()));
                 }
