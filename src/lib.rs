@@ -628,11 +628,7 @@ pub mod api {
             let Ok(rt) = self.rt.try_borrow() else {
                 return JsValue::NULL;
             };
-            let t = now();
-            to_js(&obj([
-                ("visitor", rt.engine.visitor_value(t)),
-                ("session", rt.engine.session_value(t)),
-            ]))
+            js_sys::JSON::parse(&rt.engine.visitor_json(now())).unwrap_or(JsValue::NULL)
         }
 
         /// Removes every listener, observer, timer and handler; saves the state first.

@@ -174,6 +174,11 @@ fn the_context_has_every_part_in_order_and_reads_back_as_written() {
     assert_eq!(at(&c, "visitor.returning"), Some(&Value::Bool(true)));
     let days = num(&c, "visitor.daysSinceLastVisit");
     assert!(days > 0.0 && days < 0.03, "{days}");
+    // `ck.visitor()` gives the same two parts.
+    let vs = json(&e.visitor_json(now));
+    assert_eq!(keys(Some(&vs)), ["visitor", "session"]);
+    assert_eq!(vs.get("visitor"), c.get("visitor"));
+    assert_eq!(vs.get("session"), c.get("session"));
 }
 
 #[test]

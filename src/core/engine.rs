@@ -851,38 +851,46 @@ impl Engine {
             .min();
     }
 
-    /// The visitor as conditions and messages see it (`visitor.*`).
-    pub fn visitor_value(&self, now: u64) -> Value {
-        let st = &self.state;
-        let mut visitor = vec![
-            ("id", Value::Str(st.visitor.id.clone())),
-            ("new", Value::Bool(st.visitor.visits <= 1)),
-            ("returning", Value::Bool(st.visitor.visits > 1)),
-            ("visits", Value::Num(st.visitor.visits as f64)),
-            ("firstSeen", Value::Num(st.visitor.first_seen as f64)),
-        ];
-        if st.visitor.prev_visit > 0 {
-            visitor.push((
-                "daysSinceLastVisit",
-                Value::Num(now.saturating_sub(st.visitor.prev_visit) as f64 / 86_400_000.0),
-            ));
-        }
-        obj(visitor)
+    /// `{"visitor": {…}, "session": {…}}` as JSON text: the visitor and this visit as
+    /// conditions and messages see them (`visitor.*`, `session.*`; `ck.visitor()`).
+    pub fn visitor_json(&self, now: u64) -> String {
+        let mut out = String::from("{");
+        self.write_visitor_session(now, &mut out);
+        out.push('}');
+        out
     }
 
-    /// The session as conditions and messages see it (`session.*`).
-    pub fn session_value(&self, now: u64) -> Value {
-        let st = &self.state;
-        obj([
-            ("start", Value::Num(st.session.start as f64)),
-            (
-                "duration",
-                Value::Num(now.saturating_sub(st.session.start) as f64),
-            ),
-            ("pageViews", Value::Num(st.session.page_views as f64)),
-            ("activeTime", Value::Num(st.session.active_ms as f64)),
-            ("events", Value::Num(st.session.events as f64)),
-        ])
+    /// `"visitor":{…},"session":{…}`, for `visitor_json` and `context_json`.
+    fn write_visitor_session(&self, now: u64, out: &mut String) {
+        let num = |out: &mut String, n: f64| super::json::write(&Value::Num(n), out);
+        let v = &self.state.visitor;
+        out.push_str("\"visitor\":{\"id\":");
+        super::json::write_str(&v.id, out);
+        out.push_str(if v.visits <= 1 {
+            ",\"new\":true,\"returning\":false"
+        } else {
+            ",\"new\":false,\"returning\":true"
+        });
+        out.push_str(",\"visits\":");
+        num(out, v.visits as f64);
+        out.push_str(",\"firstSeen\":");
+        num(out, v.first_seen as f64);
+        if v.prev_visit > 0 {
+            out.push_str(",\"daysSinceLastVisit\":");
+            num(out, now.saturating_sub(v.prev_visit) as f64 / 86_400_000.0);
+        }
+        let s = &self.state.session;
+        out.push_str("},\"session\":{\"start\":");
+        num(out, s.start as f64);
+        out.push_str(",\"duration\":");
+        num(out, now.saturating_sub(s.start) as f64);
+        out.push_str(",\"pageViews\":");
+        num(out, s.page_views as f64);
+        out.push_str(",\"activeTime\":");
+        num(out, s.active_ms as f64);
+        out.push_str(",\"events\":");
+        num(out, s.events as f64);
+        out.push('}');
     }
 
     /// The full context for a decision, as a value for messages, webhooks and `explain`:
@@ -948,37 +956,9 @@ impl Engine {
         write(&d.props, &mut out);
         out.push_str(",\"page\":");
         write(&self.page, &mut out);
-        let v = &st.visitor;
-        out.push_str(",\"visitor\":{\"id\":");
-        write_str(&v.id, &mut out);
-        out.push_str(if v.visits <= 1 {
-            ",\"new\":true,\"returning\":false"
-        } else {
-            ",\"new\":false,\"returning\":true"
-        });
-        out.push_str(",\"visits\":");
-        num(&mut out, v.visits as f64);
-        out.push_str(",\"firstSeen\":");
-        num(&mut out, v.first_seen as f64);
-        if v.prev_visit > 0 {
-            out.push_str(",\"daysSinceLastVisit\":");
-            num(
-                &mut out,
-                now.saturating_sub(v.prev_visit) as f64 / 86_400_000.0,
-            );
-        }
-        let s = &st.session;
-        out.push_str("},\"session\":{\"start\":");
-        num(&mut out, s.start as f64);
-        out.push_str(",\"duration\":");
-        num(&mut out, now.saturating_sub(s.start) as f64);
-        out.push_str(",\"pageViews\":");
-        num(&mut out, s.page_views as f64);
-        out.push_str(",\"activeTime\":");
-        num(&mut out, s.active_ms as f64);
-        out.push_str(",\"events\":");
-        num(&mut out, s.events as f64);
-        out.push_str("},\"behavior\":{\"scrollDepth\":");
+        out.push(',');
+        self.write_visitor_session(now, &mut out);
+        out.push_str(",\"behavior\":{\"scrollDepth\":");
         num(&mut out, self.max_scroll);
         out.push_str(",\"dwell\":");
         num(&mut out, now.saturating_sub(self.page_start) as f64);
