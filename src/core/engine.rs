@@ -937,20 +937,18 @@ impl Engine {
             write_str(s, &mut out);
         }
         out.push(']');
-        if let Some(a) = self.assignment(d.rule) {
-            if let Some(v) = a.variant.and_then(|v| self.variant_id(d.rule, v)) {
+        if let Some(x) = self
+            .cfg
+            .rules
+            .get(d.rule)
+            .and_then(|r| r.experiment.as_ref())
+        {
+            if let Some(v) = self.assigned_variant(d.rule) {
                 out.push_str(",\"variant\":");
                 write_str(v, &mut out);
             }
-            if let Some(x) = self
-                .cfg
-                .rules
-                .get(d.rule)
-                .and_then(|r| r.experiment.as_ref())
-            {
-                out.push_str(",\"experiment\":");
-                write_str(&x.split.key, &mut out);
-            }
+            out.push_str(",\"experiment\":");
+            write_str(&x.split.key, &mut out);
         }
         out.push_str(",\"props\":");
         write(&d.props, &mut out);
@@ -1089,6 +1087,12 @@ impl Engine {
         let r = self.cfg.rules.get(rule)?;
         let overridden = variant.and_then(|v| r.experiment.as_ref()?.actions.get(v)?.as_ref());
         Some(overridden.unwrap_or(&r.spec))
+    }
+
+    /// The id of the variant this visitor is assigned in a rule's experiment.
+    pub fn assigned_variant(&self, rule: usize) -> Option<&str> {
+        let v = self.assignment(rule)?.variant?;
+        self.variant_id(rule, v)
     }
 
     /// The variant id of a rule's experiment.

@@ -342,12 +342,7 @@ impl Runtime {
             _ => {
                 // The experiment's variant id (an attribute that happens to be called
                 // `variant` is the context's business, not the decision's).
-                let variant = self
-                    .engine
-                    .assignment(d.rule)
-                    .and_then(|a| a.variant)
-                    .and_then(|v| self.engine.variant_id(d.rule, v))
-                    .map(str::to_string);
+                let variant = self.engine.assigned_variant(d.rule).map(str::to_string);
                 let js = super::dom::ck_lazy(&self.engine.context_json(d, now));
                 if shared {
                     *cache = Some((d.event.clone(), d.props.clone(), js.clone()));
@@ -618,9 +613,7 @@ impl Runtime {
             parts.push(("experiment", Value::Str(x.split.key.clone())));
             let variant = self
                 .engine
-                .assignment(rule)
-                .and_then(|a| a.variant)
-                .and_then(|v| self.engine.variant_id(rule, v))
+                .assigned_variant(rule)
                 .map(|s| Value::Str(s.into()))
                 .unwrap_or_default();
             parts.push(("variant", variant));
