@@ -18,18 +18,49 @@ use core::cmp::Ordering;
 use core::fmt;
 use std::borrow::Cow;
 
-/// A dotted attribute path, pre-split at compile time (`"page.path"` → `["page", "path"]`).
+/// A dotted attribute path, pre-split at compile time (`"page.path"` → `["page", "path"]`),
+/// with its first segment classified once (`root`): the engine's context dispatches on it
+/// for every condition it evaluates, instead of comparing strings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AttrPath {
     pub raw: String,
     pub segs: Vec<String>,
+    pub root: Root,
+}
+
+/// What the first segment of a path names in cuekit's decision context. `Attr` is any
+/// other name: a host attribute from `identify()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Root {
+    Event,
+    Segment,
+    Segments,
+    Props,
+    Page,
+    Visitor,
+    Session,
+    Behavior,
+    Attr,
 }
 
 impl AttrPath {
     pub fn new(raw: &str) -> Self {
+        let segs: Vec<String> = raw.split('.').map(String::from).collect();
+        let root = match segs.first().map(String::as_str) {
+            Some("event") => Root::Event,
+            Some("segment") => Root::Segment,
+            Some("segments") => Root::Segments,
+            Some("props") => Root::Props,
+            Some("page") => Root::Page,
+            Some("visitor") => Root::Visitor,
+            Some("session") => Root::Session,
+            Some("behavior") => Root::Behavior,
+            _ => Root::Attr,
+        };
         AttrPath {
             raw: raw.into(),
-            segs: raw.split('.').map(String::from).collect(),
+            segs,
+            root,
         }
     }
 }

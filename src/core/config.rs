@@ -1111,10 +1111,7 @@ fn prop_path(s: &str) -> AttrPath {
     } else {
         join("props", s)
     };
-    AttrPath {
-        segs: full.split('.').map(String::from).collect(),
-        raw: full,
-    }
+    AttrPath::new(&full)
 }
 
 fn valid_id(id: &str) -> bool {

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use super::caps::{Kind, Ledger, Suppressed};
-use super::condition::{AttrPath, Attributes};
+use super::condition::{AttrPath, Attributes, Root};
 use super::config::{events, Config, EventId, Matcher, Role, Rule, Trigger, ANY};
 use super::state::{Partial, Pending, Progress, Session, State, Visitor};
 use super::value::{obj, Map, Value};
@@ -133,21 +133,21 @@ impl Attributes for Ctx<'_> {
         let (root, rest) = p.segs.split_first()?;
         let st = self.state;
         let now = self.now;
-        match root.as_str() {
-            "event" if rest.is_empty() => Some(Cow::Owned(Value::Str(self.event.into()))),
-            "segment" if rest.is_empty() => Some(Cow::Owned(
+        match p.root {
+            Root::Event if rest.is_empty() => Some(Cow::Owned(Value::Str(self.event.into()))),
+            Root::Segment if rest.is_empty() => Some(Cow::Owned(
                 self.segments
                     .first()
                     .cloned()
                     .map(Value::Str)
                     .unwrap_or_default(),
             )),
-            "segments" if rest.is_empty() => Some(Cow::Owned(Value::Arr(
+            Root::Segments if rest.is_empty() => Some(Cow::Owned(Value::Arr(
                 self.segments.iter().cloned().map(Value::Str).collect(),
             ))),
-            "props" => self.props.get_path(rest).map(Cow::Borrowed),
-            "page" => self.page.get_path(rest).map(Cow::Borrowed),
-            "visitor" => match rest.first().map(String::as_str)? {
+            Root::Props => self.props.get_path(rest).map(Cow::Borrowed),
+            Root::Page => self.page.get_path(rest).map(Cow::Borrowed),
+            Root::Visitor => match rest.first().map(String::as_str)? {
                 "id" => Some(Cow::Owned(Value::Str(st.visitor.id.clone()))),
                 "new" => Some(Cow::Owned(Value::Bool(st.visitor.visits <= 1))),
                 "returning" => Some(Cow::Owned(Value::Bool(st.visitor.visits > 1))),
@@ -158,14 +158,14 @@ impl Attributes for Ctx<'_> {
                 }
                 _ => None,
             },
-            "session" => match rest.first().map(String::as_str)? {
+            Root::Session => match rest.first().map(String::as_str)? {
                 "duration" => n(now.saturating_sub(st.session.start) as f64),
                 "pageViews" => n(st.session.page_views as f64),
                 "activeTime" => n(st.session.active_ms as f64),
                 "events" => n(st.session.events as f64),
                 _ => None,
             },
-            "behavior" => match rest.first().map(String::as_str)? {
+            Root::Behavior => match rest.first().map(String::as_str)? {
                 "scrollDepth" => n(self.max_scroll),
                 "dwell" => n(now.saturating_sub(self.page_start) as f64),
                 "idle" => n(if self.hidden {
@@ -1027,10 +1027,7 @@ impl Engine {
             .collect();
         if let Some(model) = &self.cfg.centroids {
             let feature = |name: &str| -> Option<f64> {
-                let path = AttrPath {
-                    raw: name.into(),
-                    segs: name.split('.').map(String::from).collect(),
-                };
+                let path = AttrPath::new(name);
                 match ctx.lookup(&path)?.as_ref() {
                     Value::Num(x) => Some(*x),
                     Value::Bool(b) => Some(f64::from(u8::from(*b))),

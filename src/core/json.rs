@@ -99,19 +99,36 @@ pub fn parse(text: &str) -> Result<Value, String> {
 /// `parse`, with nesting allowed to `max` levels (text cuekit wrote itself around values
 /// that were read with `MAX_DEPTH`, one level deeper).
 pub fn parse_to_depth(text: &str, max: usize) -> Result<Value, String> {
-    let mut p = Parser {
-        text,
-        s: text.as_bytes(),
-        i: 0,
-        max,
-    };
-    p.ws();
-    let v = p.value(0)?;
-    p.ws();
-    if p.i != p.s.len() {
-        return Err(p.fail("unexpected text after the value"));
+    Parser::run(text, max, false)
+}
+
+/// `parse` for host data (event properties, attributes): keys named `__proto__`,
+/// `constructor` or `prototype` are dropped at every depth while reading, so no such key
+/// ever reaches a template, a webhook or the stored state.
+pub fn parse_data(text: &str) -> Result<Value, String> {
+    Parser::run(text, MAX_DEPTH, true)
+}
+
+impl<'a> Parser<'a> {
+    fn run(text: &'a str, max: usize, data: bool) -> Result<Value, String> {
+        let mut p = Parser {
+            text,
+            s: text.as_bytes(),
+            i: 0,
+            max,
+            data,
+        };
+        p.document()
     }
-    Ok(v)
+    fn document(&mut self) -> Result<Value, String> {
+        self.ws();
+        let v = self.value(0)?;
+        self.ws();
+        if self.i != self.s.len() {
+            return Err(self.fail("unexpected text after the value"));
+        }
+        Ok(v)
+    }
 }
 
 struct Parser<'a> {
@@ -121,6 +138,8 @@ struct Parser<'a> {
     i: usize,
     /// Deepest nesting accepted.
     max: usize,
+    /// Host data: drop prototype-polluting keys (see `parse_data`).
+    data: bool,
 }
 
 impl Parser<'_> {
@@ -198,7 +217,9 @@ impl Parser<'_> {
                     self.i += 1;
                     self.ws();
                     let v = self.value(depth + 1)?;
-                    out.insert(k, v);
+                    if !(self.data && super::reader::is_forbidden_key(&k)) {
+                        out.insert(k, v);
+                    }
                     self.ws();
                     match self.peek() {
                         Some(b',') => self.i += 1,
@@ -216,20 +237,25 @@ impl Parser<'_> {
     }
     fn number(&mut self) -> Result<Value, String> {
         let start = self.i;
-        let rest = self.s.get(start..).unwrap_or(&[]);
+        // Fast path for integers of up to 15 digits, the common case (timestamps, counts):
+        // read in the same pass that finds their end.
+        let mut n: u64 = 0;
+        while let Some(b @ b'0'..=b'9') = self.peek() {
+            n = n.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+            self.i += 1;
+        }
+        let digits = self.i - start;
+        if !matches!(self.peek(), Some(b'-' | b'+' | b'.' | b'e' | b'E'))
+            && (1..=15).contains(&digits)
+        {
+            return Ok(Value::Num(n as f64));
+        }
+        let rest = self.s.get(self.i..).unwrap_or(&[]);
         self.i += rest
             .iter()
             .position(|b| !matches!(b, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
             .unwrap_or(rest.len());
         let bytes = self.s.get(start..self.i).unwrap_or(&[]);
-        // Fast path for integers, the common case (timestamps, counts).
-        if !bytes.is_empty() && bytes.len() <= 15 && bytes.iter().all(u8::is_ascii_digit) {
-            let mut n: u64 = 0;
-            for b in bytes {
-                n = n * 10 + u64::from(b - b'0');
-            }
-            return Ok(Value::Num(n as f64));
-        }
         let text = core::str::from_utf8(bytes).map_err(|_| self.fail("bad number"))?;
         super::num::parse(text)
             .filter(|n| n.is_finite())
@@ -315,6 +341,18 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_data_loses_prototype_polluting_keys_at_every_depth() {
+        let src = r#"{"a":1,"__proto__":{"x":1},"o":{"constructor":2,"b":[{"prototype":3,"c":4}]},"prototypes":5}"#;
+        let v = parse_data(src).unwrap();
+        assert_eq!(to_json(&v), r#"{"a":1,"o":{"b":[{"c":4}]},"prototypes":5}"#);
+        let mut stripped = parse(src).unwrap();
+        stripped.strip_forbidden_keys();
+        assert_eq!(v, stripped);
+        // Plain parsing keeps them (cuekit's own text, the config's own checks).
+        assert!(parse(src).unwrap().get("__proto__").is_some());
+    }
 
     #[test]
     fn round_trips() {

@@ -14,36 +14,47 @@ const MAX_INPUT: usize = 1 << 20;
 
 /// Converts host data.
 pub fn from_js(v: &JsValue) -> Result<Value, String> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(Value::Null);
+    match stringify(v)? {
+        Some(text) => from_json(&text),
+        None => Ok(Value::Null),
     }
-    let text = js_sys::JSON::stringify(v)
+}
+
+/// `JSON.stringify(v)`; `None` for `undefined` and `null`.
+fn stringify(v: &JsValue) -> Result<Option<String>, String> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    js_sys::JSON::stringify(v)
         .map_err(|e| super::storage::js_error(&e))?
         .as_string()
-        .ok_or_else(|| String::from("not representable as JSON"))?;
-    from_json(&text)
+        .map(Some)
+        .ok_or_else(|| String::from("not representable as JSON"))
 }
 
 /// Reads host data already made JSON text (by the JS wrapper).
 pub fn from_json(text: &str) -> Result<Value, String> {
+    json::parse(within_limit(text)?)
+}
+
+fn within_limit(text: &str) -> Result<&str, String> {
     if text.len() > MAX_INPUT {
         return Err("larger than 1 MB as JSON".into());
     }
-    json::parse(text)
+    Ok(text)
 }
 
 /// `from_json` for events and attributes, minus prototype-polluting keys.
 pub fn from_json_data(text: &str) -> Result<Value, String> {
-    let mut out = from_json(text)?;
-    out.strip_forbidden_keys();
-    Ok(out)
+    json::parse_data(within_limit(text)?)
 }
 
 /// Host data for events and attributes: as `from_js`, minus prototype-polluting keys.
 pub fn from_js_data(v: &JsValue) -> Result<Value, String> {
-    let mut out = from_js(v)?;
-    out.strip_forbidden_keys();
-    Ok(out)
+    match stringify(v)? {
+        Some(text) => from_json_data(&text),
+        None => Ok(Value::Null),
+    }
 }
 
 pub fn to_js(v: &Value) -> JsValue {
