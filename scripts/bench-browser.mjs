@@ -325,6 +325,7 @@ try {
     const clicks = await ev(([sec, n]) => window.bench.runClicks(sec, n), SECONDS, CLICKS_PER_S);
     const bursts = await ev(([n, size, gap]) => window.bench.runClickBursts(n, size, gap), BURSTS, BURST_SIZE, BURST_GAP_MS);
     const mem1 = await ev(() => window.bench.memory());
+    const calls = await ev(() => window.bench.pacedCalls(150, 20));
     // Baseline: same page, same elements, cuekit removed.
     await ev(() => window.bench.destroy());
     await ev(([sec]) => window.bench.runScroll(sec, 120), WARMUP_S);
@@ -365,7 +366,12 @@ try {
       + ' first runs with the code and data the previous one left in the caches.');
     console.log(`  machine: with no SDK at all, dispatching one of these clicks costs ${f1(warmBase)} µs back to back and`
       + ` ${f1(pacedBase)} µs paced at ${CLICKS_PER_S}/s (${f1(pacedBase / warmBase)}×): what any code pays here for coming after a pause.`);
-    results.machine = { clickDispatchWarmUs: warmBase, clickDispatchPacedUs: pacedBase };
+    console.log(`  machine: a call after a 20 ms pause (from a timer) against back to back: an empty function`
+      + ` ${f1(calls.empty.pacedMedianUs)} µs median (mean ${f1(calls.empty.pacedMeanUs)}) against ${calls.empty.warmUs.toFixed(2)} µs;`
+      + ` ck.track() of an event no rule names (one call into the wasm engine that decides nothing)`
+      + ` ${f1(calls.track.pacedMedianUs)} µs median (mean ${f1(calls.track.pacedMeanUs)}) against ${calls.track.warmUs.toFixed(2)} µs;`
+      + ' each paced figure includes one clock read.');
+    results.machine = { clickDispatchWarmUs: warmBase, clickDispatchPacedUs: pacedBase, pacedCalls: calls };
   }
 
   // ---- flood ----------------------------------------------------------------------------------

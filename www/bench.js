@@ -513,6 +513,43 @@ function destroy() {
   ck = null;
 }
 
+/**
+ * What one call costs on this machine after a pause, next to back to back: `n` rounds,
+ * `gapMs` apart, each timing an empty function and a `ck.track()` of an event no rule
+ * names (the least a call into the wasm engine does: the name crosses, the session's
+ * event count moves, nothing is decided). Then the same calls 2,000 times back to back.
+ * Microseconds: medians and means of the paced calls (5 µs clock), means back to back.
+ */
+async function pacedCalls(n = 150, gapMs = 20) {
+  let sink = 0;
+  const calls = {
+    empty: () => { sink++; },
+    track: () => ck.track('bench_calibration_unnamed'),
+  };
+  const paced = { empty: [], track: [] };
+  for (let i = 0; i < n; i++) {
+    for (const k of Object.keys(calls)) {
+      await sleep(gapMs);
+      const t0 = now();
+      calls[k]();
+      paced[k].push((now() - t0) * 1000);
+    }
+  }
+  const out = {};
+  for (const k of Object.keys(calls)) {
+    const t0 = now();
+    for (let i = 0; i < 2000; i++) calls[k]();
+    const s = Float64Array.from(paced[k]).sort();
+    out[k] = {
+      pacedMedianUs: s[s.length >> 1],
+      pacedMeanUs: paced[k].reduce((a, b) => a + b, 0) / paced[k].length,
+      warmUs: ((now() - t0) / 2000) * 1000,
+    };
+  }
+  window.__pacedSink = sink;
+  return out;
+}
+
 function info() {
   // Smallest observable step of performance.now() (5 µs when cross-origin isolated in
   // Chromium, 100 µs otherwise).
@@ -550,7 +587,7 @@ ready.catch((err) => {
   console.error(err);
 });
 
-window.bench = { ready, runScroll, runClicks, runClickBursts, flood, destroy, memory, info, calibrate, running: () => ck !== null };
+window.bench = { ready, runScroll, runClicks, runClickBursts, flood, destroy, memory, info, calibrate, pacedCalls, running: () => ck !== null };
 
 // By hand: a quick run with baseline, shown as JSON (the driver prints the real table).
 document.getElementById('run-quick').addEventListener('click', async () => {
