@@ -455,7 +455,7 @@ pub mod api {
         /// choices, as stored.
         pub fn export(&self) -> JsValue {
             match self.rt.try_borrow() {
-                Ok(rt) => to_js(&rt.engine.state_value()),
+                Ok(rt) => js_sys::JSON::parse(&rt.engine.state_json()).unwrap_or(JsValue::NULL),
                 Err(_) => JsValue::NULL,
             }
         }

@@ -265,24 +265,31 @@ impl Ledger {
     }
 
     /// The stored form: a compact list of `[time, rule, kind]` (plus the snooze length).
+    /// The stored ledger as a value (`write_json`, read back: one definition).
     pub fn to_value(&self) -> Value {
-        Value::Arr(
-            self.entries
-                .iter()
-                .map(|e| {
-                    let (k, d) = e.kind.code();
-                    let mut parts = vec![
-                        Value::Num(e.at as f64),
-                        Value::Str(e.rule.clone()),
-                        Value::Str(k.into()),
-                    ];
-                    if d > 0 {
-                        parts.push(Value::Num(d as f64));
-                    }
-                    Value::Arr(parts)
-                })
-                .collect(),
-        )
+        let mut text = String::new();
+        self.write_json(&mut text);
+        super::json::parse(&text).unwrap_or_default()
+    }
+
+    /// The stored ledger as JSON text: `[[at, rule, kind(, duration)], …]`.
+    pub fn write_json(&self, out: &mut String) {
+        out.push('[');
+        for (i, e) in self.entries.iter().enumerate() {
+            let (k, d) = e.kind.code();
+            out.push_str(if i > 0 { ",[" } else { "[" });
+            super::json::write(&Value::Num(e.at as f64), out);
+            out.push(',');
+            super::json::write_str(&e.rule, out);
+            out.push(',');
+            super::json::write_str(k, out);
+            if d > 0 {
+                out.push(',');
+                super::json::write(&Value::Num(d as f64), out);
+            }
+            out.push(']');
+        }
+        out.push(']');
     }
 
     /// Reads a stored ledger; bad entries are dropped one by one, timestamps from the

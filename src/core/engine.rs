@@ -313,16 +313,21 @@ impl Engine {
         st
     }
 
-    /// What `export_state().to_value()` gives, without copying the state first: the
-    /// stored record.
-    pub fn state_value(&self) -> Value {
+    /// The stored record as JSON text, written straight from the live state (what
+    /// `export_state().to_value()` reads as, without copying the state first).
+    pub fn state_json(&self) -> String {
         let live = self
             .cfg
             .rules
             .iter()
             .zip(&self.progress)
             .filter_map(|(r, p)| Some((r.id.as_str(), r.fingerprint.as_str(), p.as_ref()?)));
-        self.state.to_value_with(live)
+        self.state.json_with(live)
+    }
+
+    /// `state_json` as a value.
+    pub fn state_value(&self) -> Value {
+        super::state::record_value(&self.state_json())
     }
 
     /// The deepest scroll reached on this page, in percent.

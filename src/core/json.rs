@@ -33,19 +33,22 @@ pub fn write(v: &Value, out: &mut String) {
             }
             out.push(']');
         }
-        Value::Obj(m) => {
-            out.push('{');
-            for (i, (k, x)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_str(k, out);
-                out.push(':');
-                write(x, out);
-            }
-            out.push('}');
-        }
+        Value::Obj(m) => write_map(m, out),
     }
+}
+
+/// An object's JSON text (`write` of `Value::Obj`, without wrapping the map in a value).
+pub fn write_map(m: &Map, out: &mut String) {
+    out.push('{');
+    for (i, (k, x)) in m.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_str(k, out);
+        out.push(':');
+        write(x, out);
+    }
+    out.push('}');
 }
 
 pub fn write_str(s: &str, out: &mut String) {

@@ -1,7 +1,7 @@
 //! The persisted, versioned state: visitor, session and pattern progress. It converts to
 //! and from a `Value` part by part, so garbage in one part resets only that part.
 
-use super::value::{obj, Map, Value};
+use super::value::{Map, Value};
 
 pub const STATE_VERSION: f64 = 1.0;
 
@@ -91,125 +91,138 @@ fn count(v: Option<&Value>) -> Option<u32> {
     }
 }
 
-fn num(n: u64) -> Value {
-    Value::Num(n as f64)
+/// A record cuekit wrote, read back as a value (host data inside it is nested a few levels
+/// below the top, so it is read a few levels deeper than host input).
+pub fn record_value(text: &str) -> Value {
+    super::json::parse_to_depth(text, super::json::MAX_DEPTH + 8).unwrap_or_default()
 }
 
 impl State {
+    /// The stored record, as a value (`json_with`, read back: one definition).
     pub fn to_value(&self) -> Value {
-        self.to_value_with(core::iter::empty())
+        record_value(&self.json_with(core::iter::empty()))
     }
 
-    /// As `to_value`, with `more` pattern progress (rule id, fingerprint, progress) after
-    /// the state's own: the engine's live progress, stored without copying the state.
-    pub fn to_value_with<'a>(
+    /// The stored record as JSON text, with `more` pattern progress (rule id, fingerprint,
+    /// progress) after the state's own: the engine's live progress, stored without copying
+    /// the state. Written straight from the state: saving builds no tree of values.
+    pub fn json_with<'a>(
         &'a self,
         more: impl Iterator<Item = (&'a str, &'a str, &'a Progress)>,
-    ) -> Value {
+    ) -> String {
+        use super::json::{write, write_str};
+        let num = |out: &mut String, n: u64| write(&Value::Num(n as f64), out);
         let v = &self.visitor;
         let s = &self.session;
-        let patterns: Vec<Value> = self
+        let mut out = String::with_capacity(1024);
+        let o = &mut out;
+        o.push_str("{\"v\":");
+        write(&Value::Num(STATE_VERSION), o);
+        o.push_str(",\"visitor\":{\"id\":");
+        write_str(&v.id, o);
+        o.push_str(",\"first\":");
+        num(o, v.first_seen);
+        o.push_str(",\"visits\":");
+        num(o, u64::from(v.visits));
+        o.push_str(",\"prev\":");
+        num(o, v.prev_visit);
+        o.push_str("},\"session\":{\"start\":");
+        num(o, s.start);
+        o.push_str(",\"last\":");
+        num(o, s.last_activity);
+        o.push_str(",\"pv\":");
+        num(o, u64::from(s.page_views));
+        o.push_str(",\"active\":");
+        num(o, s.active_ms);
+        o.push_str(",\"ev\":");
+        num(o, u64::from(s.events));
+        o.push_str("},\"patterns\":[");
+        let own = self
             .patterns
             .iter()
-            .map(|(id, fp, p)| (id.as_str(), fp.as_str(), p))
-            .chain(more)
-            .map(|(id, fp, p)| {
-                let (kind, data) = match p {
-                    Progress::Sequence(list) => (
-                        "seq",
-                        Value::Arr(
-                            list.iter()
-                                .map(|x| {
-                                    obj([
-                                        ("n", num(x.next as u64)),
-                                        ("t", num(x.start)),
-                                        ("k", x.key.clone()),
-                                        ("p", x.props.clone()),
-                                    ])
-                                })
-                                .collect(),
-                        ),
-                    ),
-                    Progress::Absence(list) => (
-                        "abs",
-                        Value::Arr(
-                            list.iter()
-                                .map(|x| {
-                                    obj([
-                                        ("d", num(x.deadline)),
-                                        ("k", x.key.clone()),
-                                        ("p", x.props.clone()),
-                                        ("s", num(x.session)),
-                                    ])
-                                })
-                                .collect(),
-                        ),
-                    ),
-                    Progress::Count(groups) => (
-                        "cnt",
-                        Value::Arr(
-                            groups
-                                .iter()
-                                .map(|(k, ts)| {
-                                    obj([
-                                        ("k", k.clone()),
-                                        ("t", Value::Arr(ts.iter().map(|t| num(*t)).collect())),
-                                    ])
-                                })
-                                .collect(),
-                        ),
-                    ),
-                    Progress::Idle(t) => ("idle", num(*t)),
-                };
-                obj([
-                    ("r", Value::Str(id.into())),
-                    ("f", Value::Str(fp.into())),
-                    (kind, data),
-                ])
-            })
-            .collect();
-        obj([
-            ("v", Value::Num(STATE_VERSION)),
-            (
-                "visitor",
-                obj([
-                    ("id", Value::Str(v.id.clone())),
-                    ("first", num(v.first_seen)),
-                    ("visits", num(v.visits as u64)),
-                    ("prev", num(v.prev_visit)),
-                ]),
-            ),
-            (
-                "session",
-                obj([
-                    ("start", num(s.start)),
-                    ("last", num(s.last_activity)),
-                    ("pv", num(s.page_views as u64)),
-                    ("active", num(s.active_ms)),
-                    ("ev", num(s.events as u64)),
-                ]),
-            ),
-            ("patterns", Value::Arr(patterns)),
-            ("attrs", Value::Obj(self.attrs.clone())),
-            ("ledger", self.ledger.to_value()),
-            ("consent", Value::Bool(self.consent)),
-            (
-                "exp",
-                Value::Arr(
-                    self.exposures
-                        .iter()
-                        .map(|(k, v, h, t)| {
-                            Value::Arr(vec![
-                                Value::Str(k.clone()),
-                                Value::Str(v.clone()),
-                                Value::Bool(*h),
-                                Value::Num(*t as f64),
-                            ])
-                        })
-                        .collect(),
-                ),
-            ),
-        ])
+            .map(|(id, fp, p)| (id.as_str(), fp.as_str(), p));
+        for (i, (id, fp, p)) in own.chain(more).enumerate() {
+            if i > 0 {
+                o.push(',');
+            }
+            o.push_str("{\"r\":");
+            write_str(id, o);
+            o.push_str(",\"f\":");
+            write_str(fp, o);
+            match p {
+                Progress::Sequence(list) => {
+                    o.push_str(",\"seq\":[");
+                    for (j, x) in list.iter().enumerate() {
+                        o.push_str(if j > 0 { ",{\"n\":" } else { "{\"n\":" });
+                        num(o, u64::from(x.next));
+                        o.push_str(",\"t\":");
+                        num(o, x.start);
+                        o.push_str(",\"k\":");
+                        write(&x.key, o);
+                        o.push_str(",\"p\":");
+                        write(&x.props, o);
+                        o.push('}');
+                    }
+                    o.push(']');
+                }
+                Progress::Absence(list) => {
+                    o.push_str(",\"abs\":[");
+                    for (j, x) in list.iter().enumerate() {
+                        o.push_str(if j > 0 { ",{\"d\":" } else { "{\"d\":" });
+                        num(o, x.deadline);
+                        o.push_str(",\"k\":");
+                        write(&x.key, o);
+                        o.push_str(",\"p\":");
+                        write(&x.props, o);
+                        o.push_str(",\"s\":");
+                        num(o, x.session);
+                        o.push('}');
+                    }
+                    o.push(']');
+                }
+                Progress::Count(groups) => {
+                    o.push_str(",\"cnt\":[");
+                    for (j, (k, ts)) in groups.iter().enumerate() {
+                        o.push_str(if j > 0 { ",{\"k\":" } else { "{\"k\":" });
+                        write(k, o);
+                        o.push_str(",\"t\":[");
+                        for (n, t) in ts.iter().enumerate() {
+                            if n > 0 {
+                                o.push(',');
+                            }
+                            num(o, *t);
+                        }
+                        o.push_str("]}");
+                    }
+                    o.push(']');
+                }
+                Progress::Idle(t) => {
+                    o.push_str(",\"idle\":");
+                    num(o, *t);
+                }
+            }
+            o.push('}');
+        }
+        o.push_str("],\"attrs\":");
+        super::json::write_map(&self.attrs, o);
+        o.push_str(",\"ledger\":");
+        self.ledger.write_json(o);
+        o.push_str(if self.consent {
+            ",\"consent\":true,\"exp\":["
+        } else {
+            ",\"consent\":false,\"exp\":["
+        });
+        for (i, (k, variant, held, t)) in self.exposures.iter().enumerate() {
+            o.push_str(if i > 0 { ",[" } else { "[" });
+            write_str(k, o);
+            o.push(',');
+            write_str(variant, o);
+            o.push_str(if *held { ",true," } else { ",false," });
+            num(o, *t);
+            o.push(']');
+        }
+        o.push_str("]}");
+        out
     }
 
     /// The schema version of a stored record, when it has one.
@@ -376,6 +389,7 @@ fn parse_progress(p: &Value, now: u64) -> Option<(String, String, Progress)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::value::obj;
 
     fn sample() -> State {
         State {
@@ -415,6 +429,54 @@ mod tests {
             consent: false,
             exposures: Vec::new(),
         }
+    }
+
+    fn full() -> State {
+        let mut s = sample();
+        s.patterns.push((
+            "d".into(),
+            "f4".into(),
+            Progress::Sequence(vec![Partial {
+                next: 2,
+                start: 3_500,
+                key: Value::Str("sku-1".into()),
+                props: obj([
+                    ("sku", Value::Str("sku-1".into())),
+                    ("price", Value::Num(24.5)),
+                ]),
+            }]),
+        ));
+        s.attrs.insert("plan", Value::Str("pro \"gold\"\n".into()));
+        s.attrs.insert("cart", obj([("items", Value::Num(2.0))]));
+        s.ledger.record("a", crate::core::caps::Kind::Show, 4_100);
+        s.ledger
+            .record("a", crate::core::caps::Kind::Snooze(60_000), 4_200);
+        s.ledger.record("*", crate::core::caps::Kind::OptOut, 4_300);
+        s.consent = true;
+        s.exposures.push(("exp-1".into(), "b".into(), false, 4_000));
+        s.exposures
+            .push(("exp-2".into(), "control".into(), true, 4_050));
+        s
+    }
+
+    /// The stored record's text, key by key: written straight from the state, it must stay
+    /// what earlier releases wrote and read (a rollback reads it), and read back the same.
+    #[test]
+    fn the_record_is_written_in_the_stored_format() {
+        let s = full();
+        let text = s.json_with(core::iter::empty());
+        assert_eq!(
+            text,
+            r#"{"v":1,"visitor":{"id":"abc-123","first":1000,"visits":3,"prev":500},"session":{"start":2000,"last":5000,"pv":4,"active":2500,"ev":9},"patterns":[{"r":"a","f":"f1","cnt":[{"k":"shoes","t":[3000,4000]}]},{"r":"b","f":"f2","abs":[{"d":90000,"k":null,"p":{"name":"Mug"},"s":2000}]},{"r":"c","f":"f3","idle":4000},{"r":"d","f":"f4","seq":[{"n":2,"t":3500,"k":"sku-1","p":{"sku":"sku-1","price":24.5}}]}],"attrs":{"plan":"pro \"gold\"\n","cart":{"items":2}},"ledger":[[4100,"a","show"],[4200,"a","snooze",60000],[4300,"*","optout"]],"consent":true,"exp":[["exp-1","b",false,4000],["exp-2","control",true,4050]]}"#
+        );
+        let (back, repaired) = State::from_value(&record_value(&text), 10_000);
+        assert!(!repaired);
+        assert_eq!(back, s);
+        // Live progress goes after the state's own patterns.
+        let live = Progress::Idle(7);
+        let with = s.json_with(core::iter::once(("e", "f5", &live)));
+        assert!(with.contains(r#"{"r":"d","f":"f4","seq":"#));
+        assert!(with.contains(r#"{"r":"e","f":"f5","idle":7}],"attrs""#));
     }
 
     #[test]

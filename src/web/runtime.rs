@@ -192,7 +192,7 @@ impl Runtime {
             self.lazy_pending && (force || t.saturating_sub(self.last_save) >= LAZY_SAVE_MS);
         if (urgent || lazy_due) && self.store.writable() {
             self.sync(t);
-            self.store.save(&self.engine.state_value());
+            self.store.save(self.engine.state_json());
             self.last_save = t;
             self.lazy_pending = false;
             return true;

@@ -161,14 +161,13 @@ impl Store {
     }
 
     /// Writes the state if its text changed. A failure switches to memory-only, once.
-    pub fn save(&mut self, record: &Value) {
+    pub fn save(&mut self, text: String) {
         if !self.writable() {
             return;
         }
         let Some(st) = &self.storage else {
             return;
         };
-        let text = json::to_json(record);
         if text == self.last {
             return;
         }
