@@ -1,5 +1,6 @@
-//! The persisted, versioned state: visitor, session and pattern progress. It converts to
-//! and from a `Value` part by part, so garbage in one part resets only that part.
+//! The persisted, versioned state: visitor, session and pattern progress. It is written as
+//! JSON text straight from the state, and read back from a `Value` part by part, so garbage
+//! in one part resets only that part.
 
 use super::value::{Map, Value};
 
