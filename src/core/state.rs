@@ -119,6 +119,13 @@ impl State {
         let o = &mut out;
         o.push_str("{\"v\":");
         write(&Value::Num(STATE_VERSION), o);
+        // A wait's grouping key and the properties it keeps: `,"k":…,"p":…`.
+        let key_props = |o: &mut String, key: &Value, props: &Value| {
+            o.push_str(",\"k\":");
+            write(key, o);
+            o.push_str(",\"p\":");
+            write(props, o);
+        };
         o.push_str(",\"visitor\":{\"id\":");
         write_str(&v.id, o);
         o.push_str(",\"first\":");
@@ -158,10 +165,7 @@ impl State {
                         num(o, u64::from(x.next));
                         o.push_str(",\"t\":");
                         num(o, x.start);
-                        o.push_str(",\"k\":");
-                        write(&x.key, o);
-                        o.push_str(",\"p\":");
-                        write(&x.props, o);
+                        key_props(o, &x.key, &x.props);
                         o.push('}');
                     }
                     o.push(']');
@@ -171,10 +175,7 @@ impl State {
                     for (j, x) in list.iter().enumerate() {
                         o.push_str(if j > 0 { ",{\"d\":" } else { "{\"d\":" });
                         num(o, x.deadline);
-                        o.push_str(",\"k\":");
-                        write(&x.key, o);
-                        o.push_str(",\"p\":");
-                        write(&x.props, o);
+                        key_props(o, &x.key, &x.props);
                         o.push_str(",\"s\":");
                         num(o, x.session);
                         o.push('}');
