@@ -264,15 +264,15 @@ impl Ledger {
         snooze_end(self.choice(rule), now)
     }
 
-    /// The stored form: a compact list of `[time, rule, kind]` (plus the snooze length).
-    /// The stored ledger as a value (`write_json`, read back: one definition).
+    /// The stored form as a value (`write_json`, read back: one definition).
     pub fn to_value(&self) -> Value {
         let mut text = String::new();
         self.write_json(&mut text);
         super::json::parse(&text).unwrap_or_default()
     }
 
-    /// The stored ledger as JSON text: `[[at, rule, kind(, duration)], …]`.
+    /// The stored form as JSON text: a compact list of `[time, rule, kind]` (plus the
+    /// snooze length).
     pub fn write_json(&self, out: &mut String) {
         out.push('[');
         for (i, e) in self.entries.iter().enumerate() {
