@@ -106,8 +106,6 @@ pub mod api {
         listeners: RefCell<Option<Listeners>>,
         storage_listener: RefCell<Option<Listener>>,
         gpc: bool,
-        require: bool,
-        run_before: bool,
         /// `track()` calls beyond the config's `rateLimit` are dropped (warned once).
         rate: RefCell<Option<crate::core::rate::RateLimit>>,
         rate_warned: std::cell::Cell<bool>,
@@ -229,7 +227,12 @@ pub mod api {
             }
             if require && !state.consent {
                 // Stored without consent (e.g. the config changed): not used, not written.
-                state = Default::default();
+                // Only the facts stay: a withdrawal and an erasure win over other tabs.
+                state = crate::core::state::State {
+                    erased: state.erased,
+                    consent_at: state.consent_at,
+                    ..Default::default()
+                };
                 store.set_allowed(false);
             }
             let watch = cfg.watch.clone();
@@ -275,6 +278,8 @@ pub mod api {
             }
             if let Ok(mut r) = rt.try_borrow_mut() {
                 r.paused = require && !consented && !run_before;
+                r.require = require;
+                r.run_before = run_before;
             }
             let weak = Rc::downgrade(&rt);
             let listeners = Listeners::attach(&rt, watch, move || {
@@ -296,7 +301,7 @@ pub mod api {
                     let (key, text) = (se.key(), se.new_value());
                     runtime::with(&rt, |rt, now, _| {
                         if let Some(other) = rt.store.incoming(key, text, now) {
-                            rt.engine.merge_state(&other);
+                            rt.merge_stored(&other, now);
                         }
                     });
                 })
@@ -306,8 +311,6 @@ pub mod api {
                 listeners: RefCell::new(Some(listeners)),
                 storage_listener: RefCell::new(storage_listener),
                 gpc,
-                require,
-                run_before,
                 rate: RefCell::new(rate),
                 rate_warned: std::cell::Cell::new(false),
             };
@@ -464,6 +467,7 @@ pub mod api {
         pub fn forget(&self) {
             runtime::with(&self.rt, |rt, now, _| {
                 rt.store.clear();
+                rt.webhooks.erase();
                 rt.engine.forget(&random_id(), now);
             });
         }
@@ -478,18 +482,11 @@ pub mod api {
                 );
                 return;
             }
-            let (require, run_before) = (self.require, self.run_before);
-            runtime::with(&self.rt, |rt, _, _| {
-                rt.engine.set_consent(granted);
-                rt.webhooks.set_allowed(granted);
-                if granted {
-                    rt.store.set_allowed(true);
-                    rt.paused = false;
-                } else {
-                    rt.store.clear();
-                    rt.store.set_allowed(false);
-                    rt.paused = require && !run_before;
-                }
+            runtime::with(&self.rt, |rt, now, _| {
+                // Withdrawal erases; the record left in storage is the withdrawal alone
+                // (written by the save that follows), which every other tab obeys.
+                rt.engine.set_consent(granted, &random_id(), now);
+                rt.apply_consent(granted);
             });
         }
 
@@ -540,8 +537,14 @@ pub mod api {
             let props = match props {
                 Ok(Value::Null) => Value::Obj(Default::default()),
                 Ok(v @ Value::Obj(_)) => v,
-                Ok(_) | Err(_) => {
+                Ok(_) => {
                     runtime::warn("track(name, props): props must be a plain object; ignored");
+                    return;
+                }
+                Err(e) => {
+                    runtime::warn(&format!(
+                        "track(name, props): props not read ({e}); ignored"
+                    ));
                     return;
                 }
             };
@@ -573,7 +576,10 @@ pub mod api {
         pub fn identify(&self, attrs: JsValue) {
             match from_js_data(&attrs) {
                 Ok(Value::Obj(m)) => runtime::dispatch(&self.rt, Signal::Identify(m)),
-                _ => runtime::warn("identify(attributes): expected a plain object; ignored"),
+                Err(e) => runtime::warn(&format!(
+                    "identify(attributes): attributes not read ({e}); ignored"
+                )),
+                Ok(_) => runtime::warn("identify(attributes): expected a plain object; ignored"),
             }
         }
 

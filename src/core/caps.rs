@@ -46,7 +46,7 @@ impl Kind {
     /// Same kind of entry (snoozes of any length count as one kind).
     pub fn same_class(self, other: Kind) -> bool {
         self.class() == other.class()
-            && (self.class() != 4
+            && (self.class() != CHOICE
                 || core::mem::discriminant(&self) == core::mem::discriminant(&other))
     }
 
@@ -58,17 +58,23 @@ impl Kind {
             Kind::Click => 1,
             Kind::Dismiss => 2,
             Kind::Convert => 3,
-            Kind::Snooze(_) | Kind::OptOut | Kind::OptIn => 4,
+            Kind::Snooze(_) | Kind::OptOut | Kind::OptIn => CHOICE,
         }
     }
 }
+
+/// The class of the visitor's choices (snooze, opt-out, opt-in): the latest one counts.
+const CHOICE: u8 = 4;
 
 /// The rule id that stands for "every rule" (quiet mode).
 pub const ALL: &str = "*";
 /// Entries kept per (rule, class), newest first (so counting caps go up to 16).
 pub const KEEP_PER_CLASS: usize = 16;
-/// Entries kept in all (about 5 KB stored).
+/// Entries kept in all, besides each rule's latest choice (which is never dropped).
 pub const MAX_ENTRIES: usize = 200;
+/// Entries read from a stored ledger at most (the newest; ours never holds more than
+/// `MAX_ENTRIES` plus one choice per rule).
+pub const MAX_READ: usize = 10_000;
 /// How far ahead of the clock an entry may be before it counts as a clock jump.
 pub const FUTURE_TOLERANCE_MS: u64 = 60_000;
 /// Longest snooze honoured.
@@ -111,9 +117,8 @@ impl Ledger {
             rule: rule.into(),
             kind,
         };
-        // The ledger is normalized (sorted, no duplicates), so adding one entry can only
-        // push its own class over KEEP_PER_CLASS (by one) and the total over MAX_ENTRIES
-        // (by one): the same result as `normalize()` on the union, without re-sorting.
+        // The ledger is sorted without duplicates: inserting in place and pruning is
+        // `normalize()` of the union, without re-sorting.
         let pos = loop {
             match self.entries.binary_search(&entry) {
                 Err(pos) => break pos,
@@ -122,20 +127,7 @@ impl Ledger {
             }
         };
         self.entries.insert(pos, entry);
-        let class = kind.class();
-        let (mut count, mut oldest) = (0, None);
-        for (i, e) in self.entries.iter().enumerate() {
-            if e.kind.class() == class && e.rule == rule {
-                oldest = oldest.or(Some(i));
-                count += 1;
-            }
-        }
-        if count > KEEP_PER_CLASS {
-            if let Some(i) = oldest {
-                self.entries.remove(i);
-            }
-        }
-        self.cut_to_max();
+        self.prune();
     }
 
     /// Timestamps ahead of `now` (the clock was changed back) are moved to `now`, once,
@@ -168,13 +160,19 @@ impl Ledger {
     fn normalize(&mut self) {
         crate::core::sort::sort(&mut self.entries);
         self.entries.dedup();
-        if self.entries.len() <= KEEP_PER_CLASS && self.entries.len() <= MAX_ENTRIES {
-            return;
-        }
-        // Keep the newest KEEP_PER_CLASS per (rule, class). (Only loading and merging
-        // come here; recording one entry takes the fast path in `record`.)
+        self.prune();
+    }
+
+    /// Compaction of a sorted ledger. Only each rule's latest choice matters, so one is
+    /// kept per rule, and it is never dropped; of the other entries the newest
+    /// `KEEP_PER_CLASS` per (rule, kind) are kept, `MAX_ENTRIES` in all, the oldest shows
+    /// and clicks going first, then the oldest dismissals and conversions. Each step keeps
+    /// "the newest n" of a set, so pruning a union gives the same ledger whatever was
+    /// pruned before: merging tabs is commutative, associative and idempotent.
+    fn prune(&mut self) {
         let mut keep = vec![false; self.entries.len()];
         let mut counts: Vec<(&str, u8, usize)> = Vec::new();
+        let (mut shows, mut others) = (0usize, 0usize);
         for (i, e) in self.entries.iter().enumerate().rev() {
             let c = e.kind.class();
             let n = match counts.iter_mut().find(|(r, k, _)| *r == e.rule && *k == c) {
@@ -187,31 +185,46 @@ impl Ledger {
                     1
                 }
             };
-            if n <= KEEP_PER_CLASS {
+            let limit = if c == CHOICE { 1 } else { KEEP_PER_CLASS };
+            if n <= limit {
                 if let Some(k) = keep.get_mut(i) {
                     *k = true;
                 }
+                match c {
+                    CHOICE => {}
+                    0 | 1 => shows += 1,
+                    _ => others += 1,
+                }
+            }
+        }
+        // Over MAX_ENTRIES (choices aside): drop the oldest shows and clicks, then the
+        // oldest dismissals and conversions.
+        let mut cut_shows = (shows + others).saturating_sub(MAX_ENTRIES).min(shows);
+        let mut cut_others = others.saturating_sub(MAX_ENTRIES);
+        for (k, e) in keep.iter_mut().zip(&self.entries) {
+            if !*k {
+                continue;
+            }
+            match e.kind.class() {
+                CHOICE => {}
+                0 | 1 if cut_shows > 0 => {
+                    cut_shows -= 1;
+                    *k = false;
+                }
+                2 | 3 if cut_others > 0 => {
+                    cut_others -= 1;
+                    *k = false;
+                }
+                _ => {}
             }
         }
         let mut it = keep.into_iter();
         self.entries.retain(|_| it.next().unwrap_or(false));
-        self.cut_to_max();
     }
 
-    /// Above MAX_ENTRIES, the oldest shows and clicks go first; choices are kept.
-    fn cut_to_max(&mut self) {
-        if self.entries.len() > MAX_ENTRIES {
-            let cut = self.entries.len() - MAX_ENTRIES;
-            let mut dropped = 0;
-            self.entries.retain(|e| {
-                if dropped < cut && matches!(e.kind, Kind::Show | Kind::Click) {
-                    dropped += 1;
-                    false
-                } else {
-                    true
-                }
-            });
-        }
+    /// Drops every entry older than `t` (an erasure at `t`: what came before is gone).
+    pub fn erase_before(&mut self, t: u64) {
+        self.entries.retain(|e| e.at >= t);
     }
 
     fn of<'a>(&'a self, rule: &'a str, kind: Kind) -> impl Iterator<Item = &'a Entry> + 'a {
@@ -234,7 +247,7 @@ impl Ledger {
     fn choices<'a>(&'a self, rule: &str) -> (Option<&'a Entry>, Option<&'a Entry>) {
         let (mut all, mut own): (Option<&Entry>, Option<&Entry>) = (None, None);
         for e in &self.entries {
-            if e.kind.class() != 4 {
+            if e.kind.class() != CHOICE {
                 continue;
             }
             let slot = if e.rule == ALL {
@@ -300,7 +313,9 @@ impl Ledger {
         let Some(list) = v.as_array() else {
             return (l, !v.is_null());
         };
-        for e in list.iter().take(MAX_ENTRIES * 4) {
+        // The newest entries are last: a list too long to read loses its oldest.
+        let skip = list.len().saturating_sub(MAX_READ);
+        for e in list.iter().skip(skip) {
             let at = e.get("0").and_then(Value::as_f64);
             let rule = e.get("1").and_then(Value::as_str);
             let kind = e.get("2").and_then(Value::as_str);

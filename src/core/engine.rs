@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use super::caps::{Kind, Ledger, Suppressed};
 use super::condition::{AttrPath, Attributes, Root};
 use super::config::{events, Config, EventId, Matcher, Role, Rule, Trigger, ANY};
+use super::merge::Merged;
 use super::state::{Partial, Pending, Progress, Session, State, Visitor};
 use super::value::{obj, Map, Value};
 
@@ -18,6 +19,8 @@ pub const MAX_PENDING: usize = 16;
 pub const MAX_GROUPS: usize = 32;
 /// Captured properties larger than this are reduced to their short scalar fields.
 pub const MAX_PROPS_BYTES: usize = 4096;
+/// Pattern progress kept in the record at most, in all rules (`save_json`).
+pub const MAX_PROGRESS_BYTES: usize = 16 * 1024;
 /// Gaps between activity longer than this count as idle, not as active time.
 pub const ACTIVE_GAP_MS: u64 = 30_000;
 
@@ -108,6 +111,27 @@ pub struct Engine {
     exposures: Vec<(usize, usize, bool)>,
     /// QA overrides: rule id → variant id.
     forced: Vec<(String, String)>,
+    /// A show that a count cap counts is not saved yet (other tabs must see it at once).
+    counted_show: bool,
+    notices: Vec<Notice>,
+    noticed: u8,
+}
+
+/// Something the host should hear about (once): data cuekit did not keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// `identify()` attributes past `MAX_ATTRS_BYTES`.
+    AttrsTooLarge,
+}
+
+impl Notice {
+    pub fn message(self) -> &'static str {
+        match self {
+            Notice::AttrsTooLarge => {
+                "identify(): the attributes are kept up to about 16 KB in all; attributes past that limit were not kept"
+            }
+        }
+    }
 }
 
 /// The context a condition sees.
@@ -287,6 +311,9 @@ impl Engine {
             segments_changed: false,
             exposures: Vec::new(),
             forced: Vec::new(),
+            counted_show: false,
+            notices: Vec::new(),
+            noticed: 0,
         };
         e.touch_session(now, true);
         e.recompute_deadline();
@@ -325,6 +352,14 @@ impl Engine {
         self.state.json_with(live)
     }
 
+    /// The record to save: `state_json` after the pattern progress is brought within
+    /// `MAX_PROGRESS_BYTES` (the oldest waits go first), so that the record is bounded
+    /// and what is saved is exactly what this tab goes on with.
+    pub fn save_json(&mut self) -> String {
+        trim_progress(&mut self.progress, MAX_PROGRESS_BYTES);
+        self.state_json()
+    }
+
     /// `state_json` as a value.
     pub fn state_value(&self) -> Value {
         super::state::record_value(&self.state_json())
@@ -348,8 +383,15 @@ impl Engine {
     pub fn take_dirty(&mut self) -> bool {
         if self.dirty {
             self.lazy_dirty = false;
+            self.counted_show = false;
         }
         core::mem::take(&mut self.dirty)
+    }
+
+    /// A show that a count cap (the rule's, its group's or the global one) counts is not
+    /// saved yet: it must reach storage before another tab decides.
+    pub fn owes_counted_show(&self) -> bool {
+        self.counted_show
     }
 
     /// Whether something must be saved now (see `take_dirty`) or soon (`take_lazy_dirty`),
@@ -511,15 +553,7 @@ impl Engine {
                 }
             }
             Signal::Identify(attrs) => {
-                for (k, v) in attrs.0 {
-                    if super::reader::is_forbidden_key(&k) {
-                        continue;
-                    }
-                    if self.state.attrs.get(&k) != Some(&v) {
-                        self.state.attrs.insert(k, v);
-                        self.dirty = true;
-                    }
-                }
+                self.identify(attrs);
                 let props = Value::Obj(Map::new());
                 self.dispatch(events::IDENTIFY, &props, &[], now, &mut out);
             }
@@ -527,6 +561,45 @@ impl Engine {
         self.recompute_deadline();
         sort(&mut out);
         out
+    }
+
+    /// Merges host attributes, within `MAX_ATTRS_BYTES` in all: an attribute that would
+    /// take the attributes past it is not kept (a notice says so, once).
+    fn identify(&mut self, attrs: Map) {
+        use super::state::MAX_ATTRS_BYTES;
+        let mut size = Value::approx_map_size(&self.state.attrs);
+        for (k, v) in attrs.0 {
+            if super::reader::is_forbidden_key(&k) || self.state.attrs.get(&k) == Some(&v) {
+                continue;
+            }
+            let old = self
+                .state
+                .attrs
+                .get(&k)
+                .map_or(0, |o| k.len() + o.approx_size());
+            let new = size - old + k.len() + v.approx_size();
+            if new > MAX_ATTRS_BYTES {
+                self.notice(Notice::AttrsTooLarge);
+                continue;
+            }
+            size = new;
+            self.state.attrs.insert(k, v);
+            self.dirty = true;
+        }
+    }
+
+    /// Records a notice for the host (each kind once per engine).
+    fn notice(&mut self, n: Notice) {
+        let bit = 1u8 << (n as u8);
+        if self.noticed & bit == 0 {
+            self.noticed |= bit;
+            self.notices.push(n);
+        }
+    }
+
+    /// Notices since the last call, for the host's console.
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        core::mem::take(&mut self.notices)
     }
 
     fn dispatch(
@@ -1122,7 +1195,7 @@ impl Engine {
         }
         let vid = x.variants.get(variant).cloned().unwrap_or_default();
         self.state.exposures.push((key.clone(), vid, held_out, now));
-        if self.state.exposures.len() > 64 {
+        if self.state.exposures.len() > super::state::MAX_EXPOSURES {
             self.state.exposures.remove(0);
         }
         self.exposures.push((rule, variant, held_out));
@@ -1265,10 +1338,12 @@ impl Engine {
             }
             (other, _) => other,
         };
+        let counted = result.is_ok() && self.counts_toward_a_cap(d.rule);
         let status = self.status.get_mut(d.rule);
         match &result {
             Ok(()) => {
                 self.state.ledger.record(&id, Kind::Show, now);
+                self.counted_show |= counted;
                 if displays {
                     self.showing = Some(d.rule);
                 }
@@ -1285,6 +1360,21 @@ impl Engine {
             }
         }
         result
+    }
+
+    /// Whether some count cap counts the shows of `rule`.
+    fn counts_toward_a_cap(&self, rule: usize) -> bool {
+        let Some(r) = self.cfg.rules.get(rule) else {
+            return false;
+        };
+        let caps = &self.cfg.caps;
+        !r.caps.limits.is_empty()
+            || (r.caps.global && !caps.limits.is_empty())
+            || r.caps.group.as_ref().is_some_and(|g| {
+                caps.groups
+                    .iter()
+                    .any(|(name, l)| name == g && !l.is_empty())
+            })
     }
 
     /// Records what the visitor did with a rule's prompt (or, with rule `*`, a choice
@@ -1332,59 +1422,51 @@ impl Engine {
         out
     }
 
-    /// Folds in another tab's stored state: the ledger by union (no choice is lost),
-    /// visit counts by maximum, pattern windows by union. Returns whether anything changed.
-    pub fn merge_state(&mut self, other: &State) -> bool {
-        let mut changed = self.state.ledger.merge(&other.ledger);
-        let v = &mut self.state.visitor;
-        if other.visitor.id == v.id {
-            if other.visitor.visits > v.visits {
-                v.visits = other.visitor.visits;
-                changed = true;
-            }
-            if other.visitor.first_seen > 0 && other.visitor.first_seen < v.first_seen {
-                v.first_seen = other.visitor.first_seen;
-                changed = true;
-            }
+    /// Folds in another tab's stored state (see `merge`): choices by union, the latest
+    /// consent decision and erasure win, visit counts by maximum, pattern windows by
+    /// union. When this tab holds a fact the record lacks, the state is marked for an
+    /// urgent save (`write_back`), so the merged state reaches storage.
+    pub fn merge_state(&mut self, other: &State, fresh_id: &str, now: u64) -> Merged {
+        let ours_erased = self.state.erased;
+        let m = super::merge::merge_facts(&mut self.state, other, fresh_id, now);
+        if m.erased {
+            // What this tab was waiting for predates the erasure.
+            self.clear_progress();
+            self.showing = None;
         }
         let s = &mut self.state.session;
         if other.session.start == s.start && other.session.last_activity > s.last_activity {
             s.last_activity = other.session.last_activity;
             self.idle_base = self.idle_base.max(s.last_activity);
         }
-        if other.consent && !self.state.consent {
-            self.state.consent = true;
-            changed = true;
-        }
-        for (id, fp, theirs) in &other.patterns {
-            let Some(r) = self
-                .cfg
-                .rules
-                .iter()
-                .position(|x| x.id == *id && x.fingerprint == *fp)
-            else {
-                continue;
-            };
-            let Some(Some(ours)) = self.progress.get_mut(r) else {
-                continue;
-            };
-            changed |= merge_progress(ours, theirs);
+        let mut changed = m.changed;
+        // Progress from before our own erasure is not taken in.
+        if other.erased >= ours_erased {
+            for (id, fp, theirs) in &other.patterns {
+                let Some(r) = self
+                    .cfg
+                    .rules
+                    .iter()
+                    .position(|x| x.id == *id && x.fingerprint == *fp)
+                else {
+                    continue;
+                };
+                let Some(Some(ours)) = self.progress.get_mut(r) else {
+                    continue;
+                };
+                changed |= super::merge::merge_progress(ours, theirs);
+            }
         }
         if changed {
             self.recompute_deadline();
         }
-        changed
+        if m.write_back {
+            self.dirty = true;
+        }
+        Merged { changed, ..m }
     }
 
-    /// Erases everything known about the visitor (a fresh visitor id is used).
-    pub fn forget(&mut self, new_id: &str, now: u64) {
-        self.state = State::default();
-        self.state.visitor = Visitor {
-            id: new_id.into(),
-            first_seen: now,
-            visits: 0,
-            prev_visit: 0,
-        };
+    fn clear_progress(&mut self) {
         for p in self.progress.iter_mut().flatten() {
             *p = match p {
                 Progress::Sequence(_) => Progress::Sequence(Vec::new()),
@@ -1393,6 +1475,24 @@ impl Engine {
                 Progress::Idle(_) => Progress::Idle(0),
             };
         }
+    }
+
+    /// Erases everything known about the visitor (a fresh visitor id is used). The
+    /// erasure is a fact of its own (`State::erased`): no other tab brings back what it
+    /// held from before. The consent decision stays as it was.
+    pub fn forget(&mut self, new_id: &str, now: u64) {
+        let (consent, consent_at) = (self.state.consent, self.state.consent_at);
+        self.state = State::default();
+        self.state.erased = now.max(1);
+        self.state.consent = consent;
+        self.state.consent_at = consent_at;
+        self.state.visitor = Visitor {
+            id: new_id.into(),
+            first_seen: now,
+            visits: 0,
+            prev_visit: 0,
+        };
+        self.clear_progress();
         self.showing = None;
         self.touch_session(now, true);
         self.dirty = true;
@@ -1403,11 +1503,34 @@ impl Engine {
         self.state.consent
     }
 
-    pub fn set_consent(&mut self, granted: bool) {
-        if self.state.consent != granted {
-            self.state.consent = granted;
-            self.dirty = true;
+    /// Consent was withdrawn (a decision, not merely not given yet).
+    pub fn consent_withdrawn(&self) -> bool {
+        !self.state.consent && self.state.consent_at > 0
+    }
+
+    /// The host's consent decision, timed so that the latest wins across tabs.
+    /// Withdrawing it also erases the visitor's data (`forget`, with `new_id`).
+    pub fn set_consent(&mut self, granted: bool, new_id: &str, now: u64) {
+        if self.state.consent_at > 0 && self.state.consent == granted {
+            return; // the same decision again
         }
+        let at = now.max(1).max(self.state.consent_at);
+        if !granted {
+            self.forget(new_id, at);
+        }
+        self.state.consent = granted;
+        self.state.consent_at = at;
+        self.dirty = true;
+    }
+
+    /// The record to store once consent is withdrawn (the withdrawal alone).
+    pub fn withdrawal_json(&self) -> String {
+        self.state.withdrawal_json()
+    }
+
+    /// The record without progress and attributes (see `State::essentials_json`).
+    pub fn essentials_json(&self) -> String {
+        self.state.essentials_json()
     }
 
     /// Why a rule did or did not fire, and what it is waiting for.
@@ -1689,54 +1812,64 @@ fn attribute(
     });
 }
 
-/// Union of two tabs' progress for one rule, bounded as usual.
-fn merge_progress(ours: &mut Progress, theirs: &Progress) -> bool {
-    match (ours, theirs) {
-        (Progress::Count(a), Progress::Count(b)) => {
-            let mut changed = false;
-            for (key, ts) in b {
-                if let Some((_, mine)) = a.iter_mut().find(|(k, _)| k == key) {
-                    for t in ts {
-                        if !mine.contains(t) {
-                            mine.push(*t);
-                            changed = true;
-                        }
-                    }
-                    crate::core::sort::sort(mine);
-                } else if a.len() < MAX_GROUPS {
-                    a.push((key.clone(), ts.clone()));
-                    changed = true;
-                }
-            }
-            changed
+/// The approximate stored size of one rule's progress.
+fn progress_size(p: &Progress) -> usize {
+    let wait = |key: &Value, props: &Value| 32 + key.approx_size() + props.approx_size();
+    match p {
+        Progress::Sequence(l) => l.iter().map(|x| wait(&x.key, &x.props)).sum(),
+        Progress::Absence(l) => l.iter().map(|x| wait(&x.key, &x.props)).sum(),
+        Progress::Count(g) => g
+            .iter()
+            .map(|(k, t)| 16 + k.approx_size() + 14 * t.len())
+            .sum(),
+        Progress::Idle(_) => 16,
+    }
+}
+
+/// Drops the oldest wait of the largest rule's progress until all of it fits in `budget`.
+fn trim_progress(progress: &mut [Option<Progress>], budget: usize) {
+    let mut sizes: Vec<usize> = progress
+        .iter()
+        .map(|p| p.as_ref().map_or(0, progress_size))
+        .collect();
+    let mut total: usize = sizes.iter().sum();
+    while total > budget {
+        let Some((i, _)) = sizes.iter().enumerate().max_by_key(|(_, s)| **s) else {
+            return;
+        };
+        let Some(Some(p)) = progress.get_mut(i) else {
+            return;
+        };
+        let dropped = match p {
+            Progress::Sequence(l) => remove_min_by_key(l, |x| x.start),
+            Progress::Absence(l) => remove_min_by_key(l, |x| x.deadline),
+            Progress::Count(g) => remove_min_by_key(g, |(_, t)| t.last().copied().unwrap_or(0)),
+            Progress::Idle(_) => false,
+        };
+        if !dropped {
+            return;
         }
-        (Progress::Absence(a), Progress::Absence(b)) => {
-            let mut changed = false;
-            for p in b {
-                if a.len() < MAX_PENDING && !a.iter().any(|x| x.key == p.key) {
-                    a.push(p.clone());
-                    changed = true;
-                }
-            }
-            changed
+        let now = progress_size(p);
+        if let Some(s) = sizes.get_mut(i) {
+            total = total - *s + now;
+            *s = now;
         }
-        (Progress::Sequence(a), Progress::Sequence(b)) => {
-            let mut changed = false;
-            for p in b {
-                if a.len() < MAX_PARTIALS && !a.contains(p) {
-                    a.push(p.clone());
-                    changed = true;
-                }
-            }
-            changed
+    }
+}
+
+/// Removes the element with the smallest key; false when empty.
+fn remove_min_by_key<T>(v: &mut Vec<T>, key: impl Fn(&T) -> u64) -> bool {
+    match v
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, x)| key(x))
+        .map(|(i, _)| i)
+    {
+        Some(i) => {
+            v.remove(i);
+            true
         }
-        (Progress::Idle(a), Progress::Idle(b)) => {
-            let m = (*a).max(*b);
-            let changed = m != *a;
-            *a = m;
-            changed
-        }
-        _ => false,
+        None => false,
     }
 }
 

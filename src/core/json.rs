@@ -170,7 +170,7 @@ impl Parser<'_> {
     }
     fn value(&mut self, depth: usize) -> Result<Value, String> {
         if depth > self.max {
-            return Err(self.fail("nested too deeply"));
+            return Err(self.fail(&format!("nested deeper than {} levels", self.max)));
         }
         match self.peek() {
             Some(b'n') => self.eat("null").map(|_| Value::Null),

@@ -8,6 +8,7 @@ pub mod experiment;
 pub mod find;
 pub mod gesture;
 pub mod json;
+pub mod merge;
 pub mod num;
 pub mod queue;
 pub mod rate;

@@ -73,7 +73,32 @@ pub struct State {
     pub consent: bool,
     /// Experiment exposures, once per experiment: (key, variant id, held out, time).
     pub exposures: Vec<(String, String, bool, u64)>,
+    /// When the visitor's data was last erased (`forget()`, consent withdrawn); 0: never.
+    /// A fact that wins over every tab that still holds older data (see `merge`).
+    pub erased: u64,
+    /// When consent was last granted or withdrawn; 0: never decided. The latest decision
+    /// wins across tabs.
+    pub consent_at: u64,
 }
+
+/// A stored record, read.
+pub struct Stored {
+    pub state: State,
+    /// Some part did not parse and was reset.
+    pub repaired: bool,
+    /// Written by a newer cuekit (to be read, never overwritten).
+    pub newer: bool,
+}
+
+/// How deep host data (attributes, event properties) may nest: what `identify()` and
+/// `track()` accept, and so what the record must read back.
+pub const DATA_DEPTH: usize = super::json::MAX_DEPTH;
+/// How deep the record nests host data below its top (`patterns[i].seq[j].p`).
+pub const RECORD_NESTING: usize = 8;
+/// The host attributes kept, as JSON, at most (`identify()` beyond it is refused).
+pub const MAX_ATTRS_BYTES: usize = 16 * 1024;
+/// Experiment exposures kept at most (the oldest go first).
+pub const MAX_EXPOSURES: usize = 64;
 
 fn time(v: Option<&Value>, now: u64) -> Option<u64> {
     match v? {
@@ -93,9 +118,10 @@ fn count(v: Option<&Value>) -> Option<u32> {
 }
 
 /// A record cuekit wrote, read back as a value (host data inside it is nested a few levels
-/// below the top, so it is read a few levels deeper than host input).
+/// below the top, so it is read a few levels deeper than host input: one set of limits
+/// for the writer and the reader).
 pub fn record_value(text: &str) -> Value {
-    super::json::parse_to_depth(text, super::json::MAX_DEPTH + 8).unwrap_or_default()
+    super::json::parse_to_depth(text, DATA_DEPTH + RECORD_NESTING).unwrap_or_default()
 }
 
 impl State {
@@ -110,6 +136,32 @@ impl State {
     pub fn json_with<'a>(
         &'a self,
         more: impl Iterator<Item = (&'a str, &'a str, &'a Progress)>,
+    ) -> String {
+        self.write(more, true)
+    }
+
+    /// The record without what can be rebuilt or re-sent (pattern progress, host
+    /// attributes): the visitor, the ledger of choices, consent and erasure. Written when
+    /// the full record does not fit in storage, so the visitor's choices always do.
+    pub fn essentials_json(&self) -> String {
+        self.write(core::iter::empty(), false)
+    }
+
+    /// What a tab stores once consent is withdrawn: the withdrawal alone (no identifier,
+    /// no data), so that no other tab can bring back what it erased.
+    pub fn withdrawal_json(&self) -> String {
+        let mut o = String::from("{\"v\":");
+        super::json::write(&Value::Num(STATE_VERSION), &mut o);
+        o.push_str(",\"consent\":false");
+        write_facts(self, &mut o);
+        o.push('}');
+        o
+    }
+
+    fn write<'a>(
+        &'a self,
+        more: impl Iterator<Item = (&'a str, &'a str, &'a Progress)>,
+        bulk: bool,
     ) -> String {
         use super::json::{write, write_str};
         let num = |out: &mut String, n: u64| write(&Value::Num(n as f64), out);
@@ -149,7 +201,7 @@ impl State {
             .patterns
             .iter()
             .map(|(id, fp, p)| (id.as_str(), fp.as_str(), p));
-        for (i, (id, fp, p)) in own.chain(more).enumerate() {
+        for (i, (id, fp, p)) in own.chain(more).filter(|_| bulk).enumerate() {
             if i > 0 {
                 o.push(',');
             }
@@ -206,7 +258,11 @@ impl State {
             o.push('}');
         }
         o.push_str("],\"attrs\":");
-        super::json::write_map(&self.attrs, o);
+        if bulk {
+            super::json::write_map(&self.attrs, o);
+        } else {
+            o.push_str("{}");
+        }
         o.push_str(",\"ledger\":");
         self.ledger.write_json(o);
         o.push_str(if self.consent {
@@ -223,8 +279,28 @@ impl State {
             num(o, *t);
             o.push(']');
         }
-        o.push_str("]}");
+        o.push(']');
+        write_facts(self, o);
+        o.push('}');
         out
+    }
+
+    /// Reads a stored record's text: the one way stored text becomes a state, read to
+    /// the depth the writer may write (`DATA_DEPTH` + `RECORD_NESTING`).
+    pub fn read(text: &str, now: u64) -> Stored {
+        let Ok(v) = super::json::parse_to_depth(text, DATA_DEPTH + RECORD_NESTING) else {
+            return Stored {
+                state: State::default(),
+                repaired: true,
+                newer: false,
+            };
+        };
+        let (state, repaired) = State::from_value(&v, now);
+        Stored {
+            state,
+            repaired,
+            newer: State::stored_version(&v).is_some_and(|n| n > STATE_VERSION),
+        }
     }
 
     /// The schema version of a stored record, when it has one.
@@ -249,7 +325,12 @@ impl State {
             Some(Value::Num(n)) if n.is_finite() && *n > STATE_VERSION => true,
             _ => return (st, true),
         };
-        if let Some(vis) = root.get("visitor").and_then(Value::as_object) {
+        st.erased = time(root.get("erased"), now).unwrap_or(0);
+        st.consent_at = time(root.get("consentAt"), now).unwrap_or(0);
+        // A withdrawal (consent withdrawn: nothing else stored) is a whole record.
+        let withdrawal = st.erased > 0 && root.get("visitor").is_none();
+        if withdrawal {
+        } else if let Some(vis) = root.get("visitor").and_then(Value::as_object) {
             let id = vis.get("id").and_then(Value::as_str).unwrap_or("");
             let valid_id = !id.is_empty()
                 && id.len() <= 64
@@ -275,7 +356,7 @@ impl State {
         } else {
             repaired = true;
         }
-        if newer {
+        if newer || withdrawal {
         } else if let Some(ses) = root.get("session").and_then(Value::as_object) {
             match (
                 time(ses.get("start"), now),
@@ -325,7 +406,7 @@ impl State {
         }
         st.consent = root.get("consent") == Some(&Value::Bool(true));
         if let Some(list) = root.get("exp").and_then(Value::as_array) {
-            for e in list.iter().take(64) {
+            for e in list.iter().take(MAX_EXPOSURES) {
                 match (
                     e.get("0").and_then(Value::as_str),
                     e.get("1").and_then(Value::as_str),
@@ -340,6 +421,20 @@ impl State {
             }
         }
         (st, repaired)
+    }
+}
+
+/// `,"erased":t,"consentAt":t`, each only when set (a record without them is what
+/// earlier releases wrote, and read).
+fn write_facts(st: &State, o: &mut String) {
+    for (key, t) in [
+        (",\"erased\":", st.erased),
+        (",\"consentAt\":", st.consent_at),
+    ] {
+        if t > 0 {
+            o.push_str(key);
+            super::json::write(&Value::Num(t as f64), o);
+        }
     }
 }
 
@@ -430,6 +525,8 @@ mod tests {
             ledger: Default::default(),
             consent: false,
             exposures: Vec::new(),
+            erased: 0,
+            consent_at: 0,
         }
     }
 

@@ -161,6 +161,15 @@ impl Value {
         }
     }
     /// Rough heap footprint in bytes, for bounding stored data.
+    /// `approx_size` of an object with these entries.
+    pub fn approx_map_size(m: &Map) -> usize {
+        8 + m
+            .0
+            .iter()
+            .map(|(k, v)| k.len() + v.approx_size())
+            .sum::<usize>()
+    }
+
     pub fn approx_size(&self) -> usize {
         match self {
             Value::Null | Value::Bool(_) | Value::Num(_) => 8,

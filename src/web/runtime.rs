@@ -55,6 +55,10 @@ pub struct Runtime {
     pub destroyed: bool,
     /// Consent is required and not given, and the config says not to run before it.
     pub paused: bool,
+    /// The config requires consent (or Global Privacy Control is honoured and on).
+    pub require: bool,
+    /// Before consent, run in memory (`beforeConsent: "memory"`).
+    pub run_before: bool,
     warned: bool,
     /// Decisions held back only because another prompt was on screen (`oneAtATime`):
     /// they are decided again when the screen is free (until `DEFER_MS` after they fired).
@@ -114,6 +118,8 @@ impl Runtime {
             armed_for: None,
             destroyed: false,
             paused: false,
+            require: false,
+            run_before: true,
             warned: false,
             last_input: None,
             saver: None,
@@ -160,8 +166,37 @@ impl Runtime {
     /// Folds in what other tabs stored since we last read or wrote.
     pub fn sync(&mut self, now: u64) -> bool {
         match self.store.peek(now) {
-            Some(other) => self.engine.merge_state(&other),
+            Some(other) => self.merge_stored(&other, now),
             None => false,
+        }
+    }
+
+    /// Folds in a record another tab stored (`Engine::merge_state`), and applies what
+    /// the merge decided beyond the state: a newer erasure drops the queued webhooks, a
+    /// newer consent decision switches storage, webhooks and the pause as `consent()`
+    /// does. A merged state holding a fact the record lacks is saved by the next persist.
+    pub fn merge_stored(&mut self, other: &crate::core::state::State, now: u64) -> bool {
+        let m = self
+            .engine
+            .merge_state(other, &super::storage::random_id(), now);
+        if m.erased {
+            self.webhooks.erase();
+        }
+        if let Some(granted) = m.consent {
+            self.apply_consent(granted);
+        }
+        m.changed
+    }
+
+    /// Storage, webhooks and the pause follow the consent decision.
+    pub fn apply_consent(&mut self, granted: bool) {
+        self.webhooks.set_allowed(granted);
+        self.store.set_allowed(granted);
+        if granted {
+            self.paused = false;
+        } else {
+            self.webhooks.erase();
+            self.paused = self.require && !self.run_before;
         }
     }
 
@@ -190,14 +225,25 @@ impl Runtime {
         self.lazy_pending |= self.engine.take_lazy_dirty();
         let lazy_due =
             self.lazy_pending && (force || t.saturating_sub(self.last_save) >= LAZY_SAVE_MS);
-        if (urgent || lazy_due) && self.store.writable() {
-            self.sync(t);
-            self.store.save(self.engine.state_json());
-            self.last_save = t;
-            self.lazy_pending = false;
-            return true;
+        if !(urgent || lazy_due) {
+            return false;
         }
-        false
+        // What another tab wrote first: nothing of theirs is lost, and a newer consent
+        // decision or erasure of theirs applies before we write.
+        self.sync(t);
+        if self.store.writable() {
+            let full = self.engine.save_json();
+            let engine = &self.engine;
+            self.store.save(full, || engine.essentials_json());
+        } else if self.engine.consent_withdrawn() {
+            // Without consent, the withdrawal is the one record written.
+            self.store.save_withdrawal(self.engine.withdrawal_json());
+        } else {
+            return false;
+        }
+        self.last_save = t;
+        self.lazy_pending = false;
+        true
     }
 
     /// Drops the timer, handlers and rendered messages; the instance ignores everything
@@ -698,6 +744,9 @@ pub fn dispatch_all(shared: &Shared, first: Signal, more: Vec<Signal>) {
         rt.retry_deferred(t, &mut emits);
         arm(&mut rt, shared, t);
         save_soon(&mut rt, shared, t);
+        for n in rt.engine.take_notices() {
+            warn(n.message());
+        }
     }
     call(shared, emits);
 }
@@ -763,6 +812,15 @@ pub fn on_ui(shared: &Shared, rule: &str, o: UiOutcome) {
 /// visitor's choices and consent (API calls and message buttons, through `with`) are
 /// written at once, and page hide and `destroy()` write whatever is pending.
 fn save_soon(rt: &mut Runtime, shared: &Shared, t: u64) {
+    // A show that a cap counts is written at once: another tab deciding a moment later
+    // must count it (a cap is overshot only by tabs showing within the time storage
+    // takes to reach the other tabs, a few ms).
+    if rt.engine.owes_counted_show() {
+        if rt.persist(false) {
+            rt.last_burst = [rt.last_burst[1], t];
+        }
+        return;
+    }
     let (urgent, lazy) = rt.engine.owes_save();
     if !(urgent || lazy || rt.lazy_pending) || !rt.store.writable() {
         return;

@@ -6,10 +6,7 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::state::{State, STATE_VERSION};
-use crate::core::value::Value;
-
-use crate::core::json;
+use crate::core::state::State;
 
 #[wasm_bindgen]
 extern "C" {
@@ -34,6 +31,9 @@ pub struct Store {
     /// `key` as a JS string, made once.
     key_js: JsValue,
     failed: bool,
+    /// The full record did not fit but the essentials did: only they are written.
+    compact: bool,
+    warned_compact: bool,
     /// Writing is allowed (false until consent when consent is required).
     allowed: bool,
 }
@@ -50,6 +50,8 @@ impl Store {
             last: String::new(),
             last_js: JsValue::NULL,
             failed: false,
+            compact: false,
+            warned_compact: false,
             allowed: true,
         }
     }
@@ -107,13 +109,13 @@ impl Store {
     /// Parses a stored record. One written by a newer cuekit is read for the visitor's
     /// choices but never overwritten (this page keeps its changes in memory).
     fn parse(&mut self, text: &str, now: u64) -> (State, bool) {
-        let parsed = json::parse(text).unwrap_or(Value::Null);
-        if State::stored_version(&parsed).is_some_and(|v| v > STATE_VERSION) {
+        let stored = State::read(text, now);
+        if stored.newer {
             self.stop_writing(
                 "the stored record was written by a newer cuekit; it is read, not overwritten (memory only)",
             );
         }
-        State::from_value(&parsed, now)
+        (stored.state, stored.repaired)
     }
 
     /// Reads the stored state; anything unreadable gives a fresh state.
@@ -160,16 +162,46 @@ impl Store {
         Some(state)
     }
 
-    /// Writes the state if its text changed. A failure switches to memory-only, once.
-    pub fn save(&mut self, text: String) {
+    /// Writes the state if its text changed. When the full record does not fit (the
+    /// quota, shared with the host page, is nearly used up), `essentials` is written
+    /// instead, and from then on (the visitor's choices always fit); when even that
+    /// fails, the page switches to memory, once.
+    pub fn save(&mut self, full: String, essentials: impl FnOnce() -> String) {
         if !self.writable() {
             return;
         }
+        if !self.compact {
+            if self.write(full) {
+                return;
+            }
+            self.compact = true;
+        }
+        if !self.write(essentials()) {
+            self.stop_writing("localStorage write failed; keeping state in memory for this page");
+        } else if !self.warned_compact {
+            self.warned_compact = true;
+            super::runtime::warn(
+                "localStorage is nearly full: the visitor's choices are stored, attributes and pattern progress only in memory for this page",
+            );
+        }
+    }
+
+    /// Writes the record that says consent was withdrawn: the one write allowed without
+    /// consent (it holds no identifier and no data, and stops every other tab from
+    /// writing back what was erased).
+    pub fn save_withdrawal(&mut self, text: String) {
+        if self.storage.is_some() && !self.failed {
+            self.write(text);
+        }
+    }
+
+    /// Writes `text` unless storage already holds it; false when `setItem` threw.
+    fn write(&mut self, text: String) -> bool {
         let Some(st) = &self.storage else {
-            return;
+            return false;
         };
         if text == self.last {
-            return;
+            return true;
         }
         let js = JsValue::from_str(&text);
         if st
@@ -177,14 +209,11 @@ impl Store {
             .set_item_js(&self.key_js, &js)
             .is_err()
         {
-            self.failed = true;
-            super::runtime::warn(
-                "localStorage write failed; keeping state in memory for this page",
-            );
-            return;
+            return false;
         }
         self.last = text;
         self.last_js = js;
+        true
     }
 
     /// Erases the stored record (consent withdrawn, `forget()`).
@@ -197,18 +226,24 @@ impl Store {
     }
 }
 
-/// A random visitor id: `crypto.randomUUID()` where present, else `Math.random`.
+/// A random visitor id: 128 bits from `crypto.getRandomValues` (there in every context,
+/// secure or not: `crypto.randomUUID` is not on plain-http pages), as 32 hex digits;
+/// `Math.random` only where no `crypto` exists at all.
 pub fn random_id() -> String {
-    let uuid = web_sys::window()
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
         .and_then(|w| w.crypto().ok())
-        .map(|c| c.random_uuid());
-    if let Some(id) = uuid {
-        return id;
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
     }
     let mut s = String::with_capacity(32);
-    for _ in 0..32 {
-        let d = (js_sys::Math::random() * 16.0) as u32;
-        s.push(char::from_digit(d.min(15), 16).unwrap_or('0'));
+    for b in bytes {
+        for d in [b >> 4, b & 0xf] {
+            s.push(char::from_digit(u32::from(d), 16).unwrap_or('0'));
+        }
     }
     s
 }
