@@ -366,16 +366,20 @@ pub mod api {
     #[wasm_bindgen]
     impl Cuekit {
         /// Records a visitor outcome for a rule, tells handlers/webhooks and takes the
-        /// message off the screen.
+        /// message off the screen. Made from host code that runs inside cuekit's own work
+        /// (a `focusin` listener while a modal takes focus), it is applied right after
+        /// that work and returns `true` (accepted; an unknown rule id is warned about when
+        /// it is applied).
         fn outcome(&self, rule: &str, kind: Kind) -> bool {
-            runtime::with(&self.rt, |rt, now, out| {
-                let ok = rt.visitor_outcome(rule, kind, now, out);
+            let rule = rule.to_string();
+            runtime::with(&self.rt, move |rt, now, out| {
+                let ok = rt.visitor_outcome(&rule, kind, now, out);
                 if !ok {
                     runtime::warn("unknown rule id; ignored");
                 }
                 ok
             })
-            .unwrap_or(false)
+            .or(true)
         }
 
         /// The visitor dismissed a rule's prompt (feeds dismiss cooldowns).
@@ -424,7 +428,8 @@ pub mod api {
 
         /// The prompt of `rule` left the screen without an outcome.
         pub fn closed(&self, rule: &str) {
-            runtime::with(&self.rt, |rt, _, _| rt.engine.closed(rule));
+            let rule = rule.to_string();
+            runtime::with(&self.rt, move |rt, _, _| rt.engine.closed(&rule));
         }
 
         /// Per experiment: this visitor's variant, exposure and outcomes.
@@ -479,7 +484,7 @@ pub mod api {
                 return;
             }
             let (require, run_before) = (self.require, self.run_before);
-            runtime::with(&self.rt, |rt, _, _| {
+            runtime::with(&self.rt, move |rt, _, _| {
                 rt.engine.set_consent(granted);
                 rt.webhooks.set_allowed(granted);
                 if granted {
@@ -599,17 +604,14 @@ pub mod api {
             }
         }
 
-        /// Subscribes to lifecycle events (`decision`).
-        pub fn on(&self, event: &str, handler: js_sys::Function) {
-            if let Ok(mut rt) = self.rt.try_borrow_mut() {
-                rt.on(event, handler);
-            }
+        /// Subscribes to lifecycle events (`decision`). From inside cuekit's own work (a
+        /// host listener during a render), it takes effect right after that work.
+        pub fn on(&self, event: String, handler: js_sys::Function) {
+            runtime::apply(&self.rt, move |rt| rt.on(&event, handler));
         }
 
-        pub fn off(&self, event: &str, handler: js_sys::Function) {
-            if let Ok(mut rt) = self.rt.try_borrow_mut() {
-                rt.off(event, &handler);
-            }
+        pub fn off(&self, event: String, handler: js_sys::Function) {
+            runtime::apply(&self.rt, move |rt| rt.off(&event, &handler));
         }
 
         /// The engine's deadline, for diagnostics (`null` when nothing is waiting).
@@ -632,6 +634,8 @@ pub mod api {
         }
 
         /// Removes every listener, observer, timer and handler; saves the state first.
+        /// From inside cuekit's own work (a host listener during a render), the page's
+        /// listeners go at once and the rest right after that work.
         pub fn destroy(&self) {
             if let Ok(mut l) = self.listeners.try_borrow_mut() {
                 l.take();
@@ -639,10 +643,10 @@ pub mod api {
             if let Ok(mut l) = self.storage_listener.try_borrow_mut() {
                 l.take();
             }
-            if let Ok(mut rt) = self.rt.try_borrow_mut() {
+            runtime::apply(&self.rt, |rt| {
                 rt.persist(true);
                 rt.shutdown();
-            }
+            });
         }
     }
 }
