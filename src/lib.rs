@@ -606,11 +606,13 @@ pub mod api {
 
         /// Subscribes to lifecycle events (`decision`). From inside cuekit's own work (a
         /// host listener during a render), it takes effect right after that work.
-        pub fn on(&self, event: String, handler: js_sys::Function) {
+        pub fn on(&self, event: &str, handler: js_sys::Function) {
+            let event = event.to_string();
             runtime::apply(&self.rt, move |rt| rt.on(&event, handler));
         }
 
-        pub fn off(&self, event: String, handler: js_sys::Function) {
+        pub fn off(&self, event: &str, handler: js_sys::Function) {
+            let event = event.to_string();
             runtime::apply(&self.rt, move |rt| rt.off(&event, &handler));
         }
 

@@ -61,6 +61,14 @@ pub fn remove(el: &Element) {
     }
 }
 
+/// `o[key]` as a string ("" when it throws or is not one): `document.title`, `referrer`.
+pub fn text(o: &JsValue, key: &str) -> String {
+    get(o, key)
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
 pub fn attribute(el: &Element, name: &str) -> Option<String> {
     call(el, "getAttribute", &[&JsValue::from_str(name)])
         .ok()?

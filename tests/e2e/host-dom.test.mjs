@@ -88,6 +88,8 @@ const ACCESSORS = [
   { on: 'window', name: 'setTimeout', kind: 'method', phase: 'later' },
   { on: 'window', name: 'clearTimeout', kind: 'method', phase: 'hide', rule: 'toast' },
   { on: 'console', name: 'warn', kind: 'method', phase: 'warn' },
+  { on: 'Document.prototype', name: 'title', kind: 'get', phase: 'page' },
+  { on: 'Document.prototype', name: 'referrer', kind: 'get', phase: 'page' },
 ];
 
 /** Installed before any page script: `a.name` on `a.on` throws once while armed. */
@@ -117,7 +119,7 @@ function patchOnce(a) {
 }
 
 for (const a of ACCESSORS) {
-  test(`host DOM fault: ${a.on}.${a.name} (${a.kind}) throws once during the ${a.phase === 'warn' ? 'warning' : a.phase === 'hide' ? 'hide' : `${a.phase} render`} → nothing reaches the host, cuekit keeps working, destroy() leaves nothing`, async () => {
+  test(`host DOM fault: ${a.on}.${a.name} (${a.kind}) throws once during the ${{ warn: 'warning', hide: 'hide', page: 'page view' }[a.phase] || `${a.phase} render`} → nothing reaches the host, cuekit keeps working, destroy() leaves nothing`, async () => {
     const { page, errors, close } = await open({ init: patchOnce, initArg: a });
     try {
       assert.equal(await page.textContent('#status'), 'ready');
@@ -132,6 +134,7 @@ for (const a of ACCESSORS) {
         let threw;
         if (phase === 'hide') threw = call(() => ck.dismiss(rule));
         else if (phase === 'warn') threw = call(() => ck.dismiss('no-such-rule'));
+        else if (phase === 'page') threw = call(() => ck.pageView());
         else threw = call(() => ck.track(phase === 'first' ? 'go-modal' : 'go-toast'));
         await new Promise((res) => setTimeout(res, 50));
         // It keeps working: a message renders, a choice is recorded and honoured.
@@ -301,6 +304,53 @@ test('nothing rendered (no <body> at init): the page-view rule is not counted, a
     assert.deepEqual(r.after.shows, ['welcome'], 'shown (once) when the page has a <body>');
     assert.ok(r.after.text.includes('Welcome'));
     assert.equal(r.after.explain.shown, 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+// The last resort: something the core does not route through a catching binding throws
+// (here a patched Date.now, read while the runtime is borrowed). The JS boundary catches
+// it, says once that cuekit stopped, and the instance becomes a no-op that never throws.
+test('an exception that still escapes the core (a patched Date.now) → caught at the JS boundary: one "stopped" warning, later calls are harmless no-ops, destroy() leaves nothing', async () => {
+  const { page, errors, warnings, close } = await open({
+    init: () => {
+      const orig = Date.now;
+      window.__armed = false;
+      Date.now = function () {
+        if (window.__armed) throw new Error('host Date.now exploded');
+        return orig.call(Date);
+      };
+    },
+  });
+  try {
+    assert.equal(await page.textContent('#status'), 'ready');
+    const r = await page.evaluate(() => {
+      const ck = window.ck;
+      const out = {};
+      ck.track('go-toast');
+      window.__armed = true;
+      try { ck.track('go-modal'); out.threw = null; } catch (e) { out.threw = String(e); }
+      window.__armed = false;
+      try {
+        out.optOut = ck.optOut('toast');
+        out.explain = ck.explain('toast');
+        ck.track('go-modal');
+        ck.identify({ a: 1 });
+        ck.destroy();
+        out.later = null;
+      } catch (e) { out.later = String(e); }
+      out.left = document.querySelectorAll('[data-cuekit-root],[data-cuekit-inline]').length;
+      return out;
+    });
+    assert.equal(r.threw, null, 'nothing reached the host');
+    assert.equal(r.later, null, 'later calls do not throw');
+    assert.equal(r.optOut, false, 'a stopped instance says it did not record the choice');
+    assert.equal(r.explain, null);
+    assert.equal(r.left, 0, 'what it rendered is gone');
+    const stopped = warnings.filter((w) => w.includes('[cuekit] stopped'));
+    assert.equal(stopped.length, 1, warnings.join('\n'));
     assert.deepEqual(errors, []);
   } finally {
     await close();
