@@ -45,6 +45,45 @@ pub fn enter(shared: &Shared, job: Box<dyn FnOnce(&Shared)>) -> bool {
     true
 }
 
+/// How a call into the runtime went.
+#[derive(Clone, Copy)]
+pub enum Ran {
+    /// It ran, with this result.
+    Now(bool),
+    /// The runtime was busy (host code inside our own work called): it runs right after.
+    Queued,
+    /// The instance is destroyed: nothing done.
+    Gone,
+}
+
+impl Ran {
+    /// The result, `queued` for a queued call, false after destroy.
+    pub fn or(self, queued: bool) -> bool {
+        match self {
+            Ran::Now(r) => r,
+            Ran::Queued => queued,
+            Ran::Gone => false,
+        }
+    }
+}
+
+/// What a call made through `with` answers: `bool`, or `()` (true).
+pub trait Answer {
+    fn answer(self) -> bool;
+}
+
+impl Answer for bool {
+    fn answer(self) -> bool {
+        self
+    }
+}
+
+impl Answer for () {
+    fn answer(self) -> bool {
+        true
+    }
+}
+
 fn push(job: Job) {
     let full = QUEUE.with(|q| match q.try_borrow_mut() {
         Ok(mut q) if q.len() < MAX_QUEUED => {

@@ -10,6 +10,11 @@
 //! renderer itself) and goes away when it is dropped. No `RefCell` borrow of the shared
 //! state is held while the DOM is touched or the outcome callback runs, so the callback
 //! may call straight back into `Renderer::hide`.
+//!
+//! Host code: every DOM accessor a page can patch that web-sys binds without `catch` is
+//! reached through `host` (a throw there is a miss, never an exception through our
+//! frames): a render that meets one fails as a whole (`show` says so and nothing is
+//! counted), a hide still takes the message off the page.
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
@@ -295,8 +300,8 @@ impl Renderer {
     }
 
     /// Shows `msg` for `rule` (replacing what that rule already shows). `false` when it
-    /// cannot be rendered (inline target missing, no document, no constructable
-    /// stylesheets). A modal may wait, still returning `true`, while the visitor is
+    /// cannot be rendered (inline target missing, no document or `<body>`, no
+    /// constructable stylesheets, the page's DOM threw): the caller counts nothing. A modal may wait, still returning `true`, while the visitor is
     /// typing in a field or another modal is open.
     pub fn show(&mut self, rule: &str, msg: &Message) -> bool {
         self.hide(rule);

@@ -19,6 +19,7 @@ use crate::core::value::{obj, Value};
 use wasm_bindgen::JsCast;
 
 use super::convert::to_js;
+use super::reentry::{Answer, Ran};
 use super::render::{Renderer, UiOutcome};
 use super::storage::Store;
 use super::webhook::Webhooks;
@@ -457,6 +458,10 @@ impl Runtime {
                     .is_none_or(|m| renderer.show(&d.rule_id, m))
             });
             let failed = matches!(&result, Err(s) if s.cap == "render");
+            if failed {
+                // What this rule showed before is gone too (`show` replaces it).
+                self.engine.closed(&d.rule_id);
+            }
             if failed || matches!(&result, Err(s) if s.cap == "oneAtATime") {
                 self.defer(&d);
             }
@@ -745,28 +750,6 @@ fn run_tick(shared: &Shared) {
     call(shared, emits);
 }
 
-/// How a call into the runtime went.
-#[derive(Clone, Copy)]
-pub enum Ran {
-    /// It ran, with this result.
-    Now(bool),
-    /// The runtime was busy (host code inside our own work called): it runs right after.
-    Queued,
-    /// The instance is destroyed: nothing done.
-    Gone,
-}
-
-impl Ran {
-    /// The result, `queued` for a queued call, false after destroy.
-    pub fn or(self, queued: bool) -> bool {
-        match self {
-            Ran::Now(r) => r,
-            Ran::Queued => queued,
-            Ran::Gone => false,
-        }
-    }
-}
-
 /// Runs `f` on the runtime (not while destroyed), re-arms the timer, saves, and then
 /// calls the handlers `f` queued. Queued when the runtime is busy (see `reentry`).
 pub fn with<R: Answer>(
@@ -774,23 +757,6 @@ pub fn with<R: Answer>(
     f: impl FnOnce(&mut Runtime, u64, &mut Vec<Emit>) -> R + 'static,
 ) -> Ran {
     with_dyn(shared, Box::new(move |rt, t, out| f(rt, t, out).answer()))
-}
-
-/// What a call made through `with` answers: `bool`, or `()` (true).
-pub trait Answer {
-    fn answer(self) -> bool;
-}
-
-impl Answer for bool {
-    fn answer(self) -> bool {
-        self
-    }
-}
-
-impl Answer for () {
-    fn answer(self) -> bool {
-        true
-    }
 }
 
 type WithFn = Box<dyn FnOnce(&mut Runtime, u64, &mut Vec<Emit>) -> bool>;
