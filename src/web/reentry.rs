@@ -10,7 +10,6 @@
 //! be borrowed again could fill it.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::Weak;
 
 use super::runtime::{warn, Runtime, Shared};
@@ -21,7 +20,7 @@ struct Job {
 }
 
 thread_local! {
-    static QUEUE: RefCell<VecDeque<Job>> = const { RefCell::new(VecDeque::new()) };
+    static QUEUE: RefCell<Vec<Job>> = const { RefCell::new(Vec::new()) };
     static WARNED: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -87,7 +86,7 @@ impl Answer for () {
 fn push(job: Job) {
     let full = QUEUE.with(|q| match q.try_borrow_mut() {
         Ok(mut q) if q.len() < MAX_QUEUED => {
-            q.push_back(job);
+            q.push(job);
             false
         }
         _ => true,
@@ -105,7 +104,7 @@ fn drain() {
             let i = q
                 .iter()
                 .position(|j| j.rt.upgrade().is_none_or(|rt| rt.try_borrow_mut().is_ok()))?;
-            q.remove(i)
+            Some(q.remove(i))
         });
         let Some(job) = next else { return };
         if let Some(rt) = job.rt.upgrade() {
