@@ -230,6 +230,12 @@ export interface Cuekit {
   on(event: 'decision' | 'show' | 'suppress', handler: (d: DecisionEvent) => void): () => void;
   on(event: 'click' | 'dismiss' | 'snooze' | 'optout' | 'optin' | 'convert', handler: (e: OutcomeEvent) => void): () => void;
   off(event: string, handler: (...args: never[]) => void): void;
+  /**
+   * The visitor's choices: true when recorded (false: unknown rule, or the instance
+   * stopped or was destroyed). Called from host code running inside cuekit's own work
+   * (a focusin listener while a modal takes focus), the call is queued, applied right
+   * after that work, and returns true.
+   */
   dismiss(ruleId: string): boolean;
   snooze(ruleId: string | undefined, duration: Duration): boolean;
   optOut(ruleId?: string): boolean;

@@ -369,16 +369,20 @@ pub mod api {
     #[wasm_bindgen]
     impl Cuekit {
         /// Records a visitor outcome for a rule, tells handlers/webhooks and takes the
-        /// message off the screen.
+        /// message off the screen. Made from host code that runs inside cuekit's own work
+        /// (a `focusin` listener while a modal takes focus), it is applied right after
+        /// that work and returns `true` (accepted; an unknown rule id is warned about when
+        /// it is applied).
         fn outcome(&self, rule: &str, kind: Kind) -> bool {
-            runtime::with(&self.rt, |rt, now, out| {
-                let ok = rt.visitor_outcome(rule, kind, now, out);
+            let rule = rule.to_string();
+            runtime::with(&self.rt, move |rt, now, out| {
+                let ok = rt.visitor_outcome(&rule, kind, now, out);
                 if !ok {
                     runtime::warn("unknown rule id; ignored");
                 }
                 ok
             })
-            .unwrap_or(false)
+            .or(true)
         }
 
         /// The visitor dismissed a rule's prompt (feeds dismiss cooldowns).
@@ -427,7 +431,8 @@ pub mod api {
 
         /// The prompt of `rule` left the screen without an outcome.
         pub fn closed(&self, rule: &str) {
-            runtime::with(&self.rt, |rt, _, _| rt.engine.closed(rule));
+            let rule = rule.to_string();
+            runtime::with(&self.rt, move |rt, _, _| rt.engine.closed(&rule));
         }
 
         /// Per experiment: this visitor's variant, exposure and outcomes.
@@ -482,7 +487,7 @@ pub mod api {
                 );
                 return;
             }
-            runtime::with(&self.rt, |rt, now, _| {
+            runtime::with(&self.rt, move |rt, now, _| {
                 // Withdrawal erases; the record left in storage is the withdrawal alone
                 // (written by the save that follows), which every other tab obeys.
                 rt.engine.set_consent(granted, &random_id(), now);
@@ -605,17 +610,16 @@ pub mod api {
             }
         }
 
-        /// Subscribes to lifecycle events (`decision`).
+        /// Subscribes to lifecycle events (`decision`). From inside cuekit's own work (a
+        /// host listener during a render), it takes effect right after that work.
         pub fn on(&self, event: &str, handler: js_sys::Function) {
-            if let Ok(mut rt) = self.rt.try_borrow_mut() {
-                rt.on(event, handler);
-            }
+            let event = event.to_string();
+            runtime::apply(&self.rt, move |rt| rt.on(&event, handler));
         }
 
         pub fn off(&self, event: &str, handler: js_sys::Function) {
-            if let Ok(mut rt) = self.rt.try_borrow_mut() {
-                rt.off(event, &handler);
-            }
+            let event = event.to_string();
+            runtime::apply(&self.rt, move |rt| rt.off(&event, &handler));
         }
 
         /// The engine's deadline, for diagnostics (`null` when nothing is waiting).
@@ -638,6 +642,8 @@ pub mod api {
         }
 
         /// Removes every listener, observer, timer and handler; saves the state first.
+        /// From inside cuekit's own work (a host listener during a render), the page's
+        /// listeners go at once and the rest right after that work.
         pub fn destroy(&self) {
             if let Ok(mut l) = self.listeners.try_borrow_mut() {
                 l.take();
@@ -645,10 +651,10 @@ pub mod api {
             if let Ok(mut l) = self.storage_listener.try_borrow_mut() {
                 l.take();
             }
-            if let Ok(mut rt) = self.rt.try_borrow_mut() {
+            runtime::apply(&self.rt, |rt| {
                 rt.persist(true);
                 rt.shutdown();
-            }
+            });
         }
     }
 }

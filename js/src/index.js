@@ -139,6 +139,47 @@ function load(wasmUrl) {
   return loading;
 }
 
+// The last resort at the wasm boundary. The core catches what the page's code throws at
+// it (host/DOM calls go through catching bindings), but an exception that still came out
+// of a call into the core would have left the core's borrows held for good: every later
+// call would fail in its own way. So each call into the core is guarded; after such an
+// escape the instance warns once, removes what it rendered and stops: every later call
+// does nothing and returns its neutral value.
+const NEUTRAL = { __proto__: null, explain: null, visitor: null, export: null, nextDeadline: null, stats: [], segments: [], storage: 'memory', dismiss: false, click: false, convert: false, snooze: false, optOut: false, optIn: false };
+function removeNodes() {
+  try {
+    for (const el of document.querySelectorAll('[data-cuekit-root],[data-cuekit-inline]')) el.remove();
+  } catch { /* nothing more to do */ }
+}
+function guarded(core) {
+  let stopped = false;
+  const calls = Object.create(null);
+  return new Proxy(core, {
+    get(target, key) {
+      const f = target[key];
+      if (typeof key !== 'string' || typeof f !== 'function') return f;
+      return calls[key] || (calls[key] = (...args) => {
+        if (stopped) return NEUTRAL[key];
+        try {
+          return f.apply(target, args);
+        } catch (err) {
+          // destroy() from inside a call of ours (a host listener during a render): the
+          // core is still in use; it is freed once that call has returned.
+          if (key === 'free') {
+            queueMicrotask(() => { try { target.free(); } catch { /* gone already */ } });
+            return undefined;
+          }
+          stopped = true;
+          console.warn('[cuekit] stopped: an error escaped cuekit (logged once); this instance does nothing from now on:', err);
+          try { target.destroy(); } catch { /* as much as it can */ }
+          removeNodes();
+          return NEUTRAL[key];
+        }
+      });
+    },
+  });
+}
+
 class Cuekit {
   #core;
   #actions;
@@ -363,7 +404,7 @@ async function start(config, options, text) {
   await nextTask();
   const prepared = parsed.compile(); // throws for a bad config, with every problem by path
   await nextTask();
-  const ck = new Cuekit(prepared.start({ actions, on: on && typeof on === 'object' ? on : undefined }), registry);
+  const ck = new Cuekit(guarded(prepared.start({ actions, on: on && typeof on === 'object' ? on : undefined })), registry);
   setRunning(ck);
   return ck;
 }

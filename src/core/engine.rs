@@ -1254,6 +1254,19 @@ impl Engine {
     /// (and, for displayed prompts, the prompt is on screen until `closed`); on failure
     /// the reason is kept for `explain`.
     pub fn admit(&mut self, d: &Decision, now: u64) -> Result<(), Suppressed> {
+        self.admit_shown(d, now, || true)
+    }
+
+    /// `admit`, where the show happens only if `show` (called once the caps and the
+    /// experiment let the decision through) says the visitor got it, e.g. the message is
+    /// in the page. When it says no, nothing is counted (no ledger entry, no exposure,
+    /// nothing on screen) and the decision is suppressed with cap `render`.
+    pub fn admit_shown(
+        &mut self,
+        d: &Decision,
+        now: u64,
+        show: impl FnOnce() -> bool,
+    ) -> Result<(), Suppressed> {
         self.state.ledger.clamp_future(now);
         let Some(rule) = self.cfg.rules.get(d.rule) else {
             return Err(Suppressed {
@@ -1327,6 +1340,13 @@ impl Engine {
                 Err(Suppressed {
                     cap: "holdout".into(),
                     reason: format!("held out of the experiment (would have shown \"{name}\")"),
+                    until: None,
+                })
+            }
+            (Ok(()), _) if !show() => {
+                Err(Suppressed {
+                    cap: "render".into(),
+                    reason: "the message could not be put on the page (no <body>, or the page refused it); not counted".into(),
                     until: None,
                 })
             }

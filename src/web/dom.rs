@@ -67,10 +67,11 @@ impl Drop for Listener {
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = requestAnimationFrame)]
-    fn request_animation_frame(cb: &js_sys::Function) -> f64;
-    #[wasm_bindgen(js_name = cancelAnimationFrame)]
-    fn cancel_animation_frame(id: f64);
+    // `catch`: a page may wrap these (and a wrapper may throw); see `host`.
+    #[wasm_bindgen(catch, js_name = requestAnimationFrame)]
+    fn request_animation_frame(cb: &js_sys::Function) -> Result<f64, JsValue>;
+    #[wasm_bindgen(catch, js_name = cancelAnimationFrame)]
+    fn cancel_animation_frame(id: f64) -> Result<(), JsValue>;
 }
 
 /// Coalesces work to one animation frame: `schedule` requests a frame unless one is
@@ -93,8 +94,9 @@ impl Frame {
 
     pub fn schedule(&self) {
         if self.pending.get().is_none() {
-            let id = request_animation_frame(self.cb.as_ref().unchecked_ref());
-            self.pending.set(Some(id));
+            if let Ok(id) = request_animation_frame(self.cb.as_ref().unchecked_ref()) {
+                self.pending.set(Some(id));
+            }
         }
     }
 }
@@ -102,7 +104,7 @@ impl Frame {
 impl Drop for Frame {
     fn drop(&mut self) {
         if let Some(id) = self.pending.take() {
-            cancel_animation_frame(id);
+            let _ = cancel_animation_frame(id);
         }
     }
 }
@@ -182,9 +184,11 @@ export function ck_inputs(win, throttle, onActivity, onDepth) {
 export function ck_later(cb) {
   let t = 0;
   const run = () => { t = 0; cb(); };
+  // A page's setTimeout/clearTimeout wrapper that throws costs this run, nothing more.
   return {
-    schedule(ms) { if (!t) t = setTimeout(run, ms); },
-    cancel() { if (t) clearTimeout(t); t = 0; },
+    schedule(ms) { if (!t) try { t = setTimeout(run, ms); } catch (e) {} },
+    cancel() { try { if (t) clearTimeout(t); } catch (e) {} t = 0; },
+    again(ms) { this.cancel(); this.schedule(ms); },
   };
 }
 export function ck_hook_history(history, notify) {
@@ -251,6 +255,8 @@ extern "C" {
     fn schedule(this: &LaterJs, ms: f64);
     #[wasm_bindgen(method)]
     fn cancel(this: &LaterJs);
+    #[wasm_bindgen(method)]
+    fn again(this: &LaterJs, ms: f64);
 }
 
 /// A callback run in a task of its own after the current one (`setTimeout`), once however
@@ -271,6 +277,16 @@ impl Later {
     /// Runs the callback in `ms` (0: the next task), unless a run is already pending.
     pub fn schedule(&self, ms: u32) {
         self.js.schedule(f64::from(ms));
+    }
+
+    /// Runs the callback in `ms`, replacing a pending run.
+    pub fn reschedule(&self, ms: u32) {
+        self.js.again(f64::from(ms));
+    }
+
+    /// Drops a pending run.
+    pub fn cancel(&self) {
+        self.js.cancel();
     }
 }
 

@@ -50,8 +50,9 @@ pub fn current() -> Value {
     m.insert("query", Value::Obj(query));
     m.insert("utm", Value::Obj(utm));
     if let Some(doc) = win.document() {
-        m.insert("referrer", Value::Str(doc.referrer()));
-        m.insert("title", Value::Str(doc.title()));
+        // Document getters a page may patch: read without letting a throw through.
+        m.insert("referrer", Value::Str(super::host::text(&doc, "referrer")));
+        m.insert("title", Value::Str(super::host::text(&doc, "title")));
     }
     Value::Obj(m)
 }

@@ -10,6 +10,11 @@
 //! renderer itself) and goes away when it is dropped. No `RefCell` borrow of the shared
 //! state is held while the DOM is touched or the outcome callback runs, so the callback
 //! may call straight back into `Renderer::hide`.
+//!
+//! Host code: every DOM accessor a page can patch that web-sys binds without `catch` is
+//! reached through `host` (a throw there is a miss, never an exception through our
+//! frames): a render that meets one fails as a whole (`show` says so and nothing is
+//! counted), a hide still takes the message off the page.
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
@@ -19,10 +24,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
     AddEventListenerOptions, CssStyleSheet, Document, Element, Event, EventTarget, HtmlElement,
-    KeyboardEvent, ShadowRoot, ShadowRootInit, ShadowRootMode,
+    ShadowRoot, ShadowRootInit, ShadowRootMode,
 };
 
 use super::dom::Listener;
+use super::host;
 use crate::core::action::{clock, Do, Format, Message};
 
 /// What the visitor (or time) did with a message on screen.
@@ -146,8 +152,8 @@ impl Timer {
 impl Drop for Timer {
     fn drop(&mut self) {
         self.alive.set(false);
-        if let (Some(id), Some(w)) = (self.id.take(), web_sys::window()) {
-            w.clear_timeout_with_handle(id);
+        if let Some(id) = self.id.take() {
+            host::clear_timeout(id);
         }
     }
 }
@@ -199,7 +205,7 @@ struct Root {
 
 impl Drop for Root {
     fn drop(&mut self) {
-        self.host.remove();
+        host::remove(&self.host);
     }
 }
 
@@ -228,18 +234,16 @@ impl Drop for Shown {
         self.listeners.clear();
         // Return focus only if it is still ours (inside this message) or nowhere.
         let restore = self.modal && {
-            let inside = self
-                .shadow
-                .active_element()
-                .is_some_and(|a| self.layer.contains(Some(&a)));
+            let inside =
+                host::shadow_active(&self.shadow).is_some_and(|a| host::contains(&self.layer, &a));
             inside || deep_active().is_none()
         };
-        self.layer.remove();
+        host::remove(&self.layer);
         if let Some(h) = &self.inline_host {
-            h.remove();
+            host::remove(h);
         }
         if restore {
-            if let Some(p) = self.previous.take().filter(|p| p.is_connected()) {
+            if let Some(p) = self.previous.take().filter(|p| host::is_connected(p)) {
                 let _ = p.focus();
             }
         }
@@ -296,8 +300,8 @@ impl Renderer {
     }
 
     /// Shows `msg` for `rule` (replacing what that rule already shows). `false` when it
-    /// cannot be rendered (inline target missing, no document, no constructable
-    /// stylesheets). A modal may wait, still returning `true`, while the visitor is
+    /// cannot be rendered (inline target missing, no document or `<body>`, no
+    /// constructable stylesheets, the page's DOM threw): the caller counts nothing. A modal may wait, still returning `true`, while the visitor is
     /// typing in a field or another modal is open.
     pub fn show(&mut self, rule: &str, msg: &Message) -> bool {
         self.hide(rule);
@@ -401,15 +405,15 @@ fn now_ms() -> u64 {
 /// The focused element, looking inside open shadow roots; `None` for nothing or `<body>`.
 fn deep_active() -> Option<Element> {
     let doc = document()?;
-    let mut el = doc.active_element()?;
+    let mut el = host::active(&doc)?;
     for _ in 0..32 {
-        match el.shadow_root().and_then(|s| s.active_element()) {
+        match host::shadow_root(&el).and_then(|s| host::shadow_active(&s)) {
             Some(inner) => el = inner,
             None => break,
         }
     }
-    let body = doc.body().map(Element::from);
-    if Some(&el) == body.as_ref() || Some(&el) == doc.document_element().as_ref() {
+    let body = host::body(&doc).map(Element::from);
+    if Some(&el) == body.as_ref() || Some(&el) == host::document_element(&doc).as_ref() {
         None
     } else {
         Some(el)
@@ -421,11 +425,10 @@ fn typing() -> bool {
     let Some(el) = deep_active() else {
         return false;
     };
-    match el.tag_name().to_ascii_lowercase().as_str() {
+    match host::tag_name(&el).to_ascii_lowercase().as_str() {
         "textarea" | "select" => true,
         "input" => {
-            let kind = el
-                .get_attribute("type")
+            let kind = host::attribute(&el, "type")
                 .unwrap_or_default()
                 .to_ascii_lowercase();
             !matches!(
@@ -433,9 +436,7 @@ fn typing() -> bool {
                 "button" | "submit" | "reset" | "image" | "hidden"
             )
         }
-        _ => el
-            .dyn_ref::<HtmlElement>()
-            .is_some_and(|h| h.is_content_editable()),
+        _ => el.dyn_ref::<HtmlElement>().is_some_and(host::editable),
     }
 }
 
@@ -449,37 +450,36 @@ fn sheet(inner: &Shared) -> Option<CssStyleSheet> {
     Some(s)
 }
 
-fn open_shadow(host: &Element, sheet: &CssStyleSheet) -> Option<ShadowRoot> {
+fn open_shadow(el: &Element, sheet: &CssStyleSheet) -> Option<ShadowRoot> {
     let init: ShadowRootInit = super::dom::dict();
     init.set_mode(ShadowRootMode::Open);
-    let shadow = host.attach_shadow(&init).ok()?;
-    shadow.set_adopted_style_sheets(&js_sys::Array::of1(sheet));
-    Some(shadow)
+    let shadow = el.attach_shadow(&init).ok()?;
+    host::adopt(&shadow, &js_sys::Array::of1(sheet)).then_some(shadow)
 }
 
 /// The page-level shadow root, created on first use and re-attached if the page
 /// replaced `<body>` (SPA frameworks do).
 fn root(inner: &Shared, doc: &Document) -> Option<ShadowRoot> {
-    let body = doc.body()?;
+    let body = host::body(doc)?;
     let existing = inner
         .try_borrow()
         .ok()?
         .root
         .as_ref()
         .map(|r| (r.host.clone(), r.shadow.clone()));
-    if let Some((host, shadow)) = existing {
-        if !host.is_connected() {
-            body.append_child(&host).ok()?;
+    if let Some((el, shadow)) = existing {
+        if !host::is_connected(&el) {
+            body.append_child(&el).ok()?;
         }
         return Some(shadow);
     }
     let sheet = sheet(inner)?;
-    let host = doc.create_element("div").ok()?;
-    host.set_attribute("data-cuekit-root", "").ok()?;
-    let shadow = open_shadow(&host, &sheet)?;
-    body.append_child(&host).ok()?;
+    let el = doc.create_element("div").ok()?;
+    el.set_attribute("data-cuekit-root", "").ok()?;
+    let shadow = open_shadow(&el, &sheet)?;
+    body.append_child(&el).ok()?;
     let root = Root {
-        host,
+        host: el,
         shadow: shadow.clone(),
     };
     match inner.try_borrow_mut() {
@@ -499,7 +499,7 @@ fn element(doc: &Document, tag: &str, class: &str) -> Option<Element> {
 
 fn text_element(doc: &Document, tag: &str, class: &str, text: &str) -> Option<Element> {
     let el = element(doc, tag, class)?;
-    el.set_text_content(Some(text));
+    host::set_text(&el, text);
     Some(el)
 }
 
@@ -664,16 +664,14 @@ fn build(inner: &Shared, rule: &str, msg: &Message) -> Option<(Shown, Option<Htm
     }
     let layer = element(&doc, "div", &class)?;
     layer.set_attribute("data-ck-rule", rule).ok()?;
-    if let Some(dir) = doc
-        .document_element()
-        .and_then(|e| e.get_attribute("dir"))
+    if let Some(dir) = host::document_element(&doc)
+        .and_then(|e| host::attribute(&e, "dir"))
         .map(|d| d.trim().to_ascii_lowercase())
         .filter(|d| matches!(d.as_str(), "ltr" | "rtl" | "auto"))
     {
         layer.set_attribute("dir", &dir).ok()?;
     }
-    if let Some(h) = layer.dyn_ref::<HtmlElement>() {
-        let style = h.style();
+    if let Some(style) = layer.dyn_ref::<HtmlElement>().and_then(host::style) {
         for (name, value) in &msg.theme {
             if name.starts_with("--") {
                 let _ = style.set_property(name, value);
@@ -747,8 +745,8 @@ fn build(inner: &Shared, rule: &str, msg: &Message) -> Option<(Shown, Option<Htm
         span.set_attribute("role", "timer").ok()?;
         let left = ends_at.saturating_sub(now_ms());
         match (left, ended) {
-            (0, Some(e)) => span.set_text_content(Some(e)),
-            _ => span.set_text_content(Some(&countdown_text(before, left, after))),
+            (0, Some(e)) => host::set_text(&span, e),
+            _ => host::set_text(&span, &countdown_text(before, left, after)),
         }
         content.append_child(&span).ok()?;
         countdown = Some((
@@ -802,11 +800,11 @@ fn build(inner: &Shared, rule: &str, msg: &Message) -> Option<(Shown, Option<Htm
             let t = Timer::new(next_tick(left), move || {
                 let left = ends_at.saturating_sub(now_ms());
                 if left > 0 {
-                    span.set_text_content(Some(&countdown_text(&before, left, &after)));
+                    host::set_text(&span, &countdown_text(&before, left, &after));
                     return Some(next_tick(left));
                 }
                 match &ended {
-                    Some(e) => span.set_text_content(Some(e)),
+                    Some(e) => host::set_text(&span, e),
                     None => finish(&weak, &rule, serial, UiOutcome::Expired, true),
                 }
                 None
@@ -829,18 +827,17 @@ fn build(inner: &Shared, rule: &str, msg: &Message) -> Option<(Shown, Option<Htm
         let (weak, rule, card2, shadow2) =
             (weak.clone(), rule.to_string(), card.clone(), shadow.clone());
         let hook = KeyHook::new(&doc, move |e: Event| {
-            let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
-                return;
-            };
-            if k.is_composing() {
+            // Read through `Reflect` (a patched getter that throws is a miss, not a throw).
+            let get = |k: &str| js_sys::Reflect::get(&e, &JsValue::from_str(k)).unwrap_or_default();
+            if get("isComposing").is_truthy() {
                 return;
             }
-            match k.key().as_str() {
-                "Escape" | "Esc" => {
-                    e.prevent_default();
+            match get("key").as_string().as_deref() {
+                Some("Escape" | "Esc") => {
+                    host::prevent_default(&e);
                     finish(&weak, &rule, serial, UiOutcome::Dismiss, true);
                 }
-                "Tab" => trap(&e, k.shift_key(), &card2, &shadow2),
+                Some("Tab") => trap(&e, get("shiftKey").is_truthy(), &card2, &shadow2),
                 _ => {}
             }
         });
@@ -915,13 +912,21 @@ fn placement(msg: &Message) -> (&'static str, &'static str) {
 fn trap(e: &Event, back: bool, card: &Element, shadow: &ShadowRoot) {
     let mut items: Vec<HtmlElement> = Vec::new();
     if let Ok(list) = card.query_selector_all("button, a[href]") {
-        for i in 0..list.length() {
-            if let Some(h) = list.get(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
+        let len = js_sys::Reflect::get(&list, &JsValue::from_str("length"))
+            .ok()
+            .and_then(|n| n.as_f64())
+            .unwrap_or(0.0)
+            .min(64.0) as u32;
+        for i in 0..len {
+            if let Some(h) = js_sys::Reflect::get_u32(&list, i)
+                .ok()
+                .and_then(|n| n.dyn_into::<HtmlElement>().ok())
+            {
                 items.push(h);
             }
         }
     }
-    let active = shadow.active_element();
+    let active = host::shadow_active(shadow);
     let at = |h: Option<&HtmlElement>| match (h, &active) {
         (Some(h), Some(a)) => a == h.as_ref(),
         _ => false,
@@ -935,7 +940,7 @@ fn trap(e: &Event, back: bool, card: &Element, shadow: &ShadowRoot) {
         (at(items.last()) || !inside).then(|| items.first())
     };
     if let Some(target) = go {
-        e.prevent_default();
+        host::prevent_default(e);
         match target {
             Some(t) => {
                 let _ = t.focus();

@@ -1,12 +1,14 @@
 //! The SDK instance in the browser: owns the engine, the store, the one deadline timer
 //! and the host's handlers. Signals go in through `dispatch`; decisions pass the caps
 //! (after re-reading what other tabs stored) and go out to the handlers. No `RefCell`
-//! borrow is ever held while host code runs (host code may call back into us).
+//! borrow is held while host handlers run. Host code can still run inside our own work
+//! (a page's `focusin` listener fires while a modal takes focus, a patched DOM method):
+//! a call into cuekit made then is queued and applied right after the call under way
+//! (`enter`), never dropped.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use gloo_timers::callback::Timeout;
 use js_sys::Function;
 use wasm_bindgen::JsValue;
 
@@ -17,6 +19,7 @@ use crate::core::value::{obj, Value};
 use wasm_bindgen::JsCast;
 
 use super::convert::to_js;
+use super::reentry::{Answer, Ran};
 use super::render::{Renderer, UiOutcome};
 use super::storage::Store;
 use super::webhook::Webhooks;
@@ -50,7 +53,7 @@ pub struct Runtime {
     last_burst: [u64; 2],
     lazy_pending: bool,
     handlers: Vec<(String, Function)>,
-    timer: Option<Timeout>,
+    timer: Option<super::dom::Later>,
     armed_for: Option<u64>,
     pub destroyed: bool,
     /// Consent is required and not given, and the config says not to run before it.
@@ -60,8 +63,13 @@ pub struct Runtime {
     /// Before consent, run in memory (`beforeConsent: "memory"`).
     pub run_before: bool,
     warned: bool,
-    /// Decisions held back only because another prompt was on screen (`oneAtATime`):
-    /// they are decided again when the screen is free (until `DEFER_MS` after they fired).
+    /// `retry_deferred` is deciding again (a repeated render failure is not told again).
+    retrying: bool,
+    /// Decisions held back only because another prompt was on screen (`oneAtATime`), or
+    /// whose message could not be put on the page (no `<body>` yet, inline target
+    /// missing, the page's DOM threw; nothing was counted): they are decided again when
+    /// the screen is free, at the next signal, tick or API call (until `DEFER_MS` after
+    /// they fired; a render that fails again is not told to handlers again).
     deferred: Vec<Decision>,
     /// Reads the time of the visitor's last input (kept in JS by the listeners).
     pub last_input: Option<super::dom::InputsJs>,
@@ -86,7 +94,10 @@ pub fn now() -> u64 {
 }
 
 pub fn warn(msg: &str) {
-    web_sys::console::warn_1(&JsValue::from_str(&format!("[cuekit] {msg}")));
+    super::host::warn(
+        &JsValue::from_str(&format!("[cuekit] {msg}")),
+        &JsValue::UNDEFINED,
+    );
 }
 
 /// One handler call to make once no borrow is held.
@@ -121,6 +132,7 @@ impl Runtime {
             require: false,
             run_before: true,
             warned: false,
+            retrying: false,
             last_input: None,
             saver: None,
             rule_js: Vec::new(),
@@ -486,17 +498,23 @@ impl Runtime {
                 },
                 None => None,
             };
-            let result = self.engine.admit(&d, now);
-            if matches!(&result, Err(s) if s.cap == "oneAtATime") {
+            // Counted only once the message is on the page (a render can fail: no
+            // <body> yet, an inline target missing, the page's DOM refusing).
+            let renderer = &mut self.renderer;
+            let result = self.engine.admit_shown(&d, now, || {
+                message
+                    .as_ref()
+                    .is_none_or(|m| renderer.show(&d.rule_id, m))
+            });
+            let failed = matches!(&result, Err(s) if s.cap == "render");
+            if failed {
+                // What this rule showed before is gone too (`show` replaces it).
+                self.engine.closed(&d.rule_id);
+            }
+            if failed || matches!(&result, Err(s) if s.cap == "oneAtATime") {
                 self.defer(&d);
             }
             if result.is_ok() {
-                if let Some(m) = &message {
-                    if !self.renderer.show(&d.rule_id, m) {
-                        // The inline target is missing: the prompt is not on screen.
-                        self.engine.closed(&d.rule_id);
-                    }
-                }
                 self.act(&d, variant, now, out);
             }
             for (rule, v, held_out) in self.engine.take_exposures() {
@@ -525,7 +543,8 @@ impl Runtime {
             }
             let second = if result.is_ok() { "show" } else { "suppress" };
             // The context is built only when someone listens.
-            if self.listens("decision") || self.listens(second) {
+            let told = failed && self.retrying;
+            if !told && (self.listens("decision") || self.listens(second)) {
                 let payload = self.decision_js(&d, &result, message.as_ref(), now, &mut ctx_cache);
                 self.emit_js(&["decision", second], &payload, out);
             }
@@ -551,7 +570,9 @@ impl Runtime {
         let mut held = core::mem::take(&mut self.deferred);
         held.retain(|d| now.saturating_sub(d.at) < DEFER_MS);
         crate::core::engine::sort(&mut held);
+        self.retrying = true;
         self.process(held, now, out);
+        self.retrying = false;
     }
 
     /// A shown rule's side effects: its host action, its webhook, the global webhook
@@ -715,10 +736,14 @@ pub fn dispatch(shared: &Shared, signal: Signal) {
 /// rage click) to the engine in order, then re-arms the timer, schedules the save and
 /// calls the host's handlers once for all of them.
 pub fn dispatch_all(shared: &Shared, first: Signal, more: Vec<Signal>) {
+    // Re-entered from host code while we are busy: queued (see `reentry`).
+    super::reentry::enter(shared, Box::new(move |s| run_signals(s, first, more)));
+}
+
+fn run_signals(shared: &Shared, first: Signal, more: Vec<Signal>) {
     let mut emits = Vec::new();
     {
         let Ok(mut rt) = shared.try_borrow_mut() else {
-            // Re-entered from host code while we were busy: drop rather than panic.
             return;
         };
         if rt.destroyed || rt.paused {
@@ -753,6 +778,10 @@ pub fn dispatch_all(shared: &Shared, first: Signal, more: Vec<Signal>) {
 
 /// Processes due deadlines (the timer's callback, and on wake-up).
 pub fn tick(shared: &Shared) {
+    super::reentry::enter(shared, Box::new(run_tick));
+}
+
+fn run_tick(shared: &Shared) {
     let mut emits = Vec::new();
     {
         let Ok(mut rt) = shared.try_borrow_mut() else {
@@ -774,11 +803,45 @@ pub fn tick(shared: &Shared) {
 }
 
 /// Runs `f` on the runtime (not while destroyed), re-arms the timer, saves, and then
-/// calls the handlers `f` queued.
-pub fn with<R>(
+/// calls the handlers `f` queued. Queued when the runtime is busy (see `reentry`).
+pub fn with<R: Answer>(
     shared: &Shared,
-    f: impl FnOnce(&mut Runtime, u64, &mut Vec<Emit>) -> R,
-) -> Option<R> {
+    f: impl FnOnce(&mut Runtime, u64, &mut Vec<Emit>) -> R + 'static,
+) -> Ran {
+    with_dyn(shared, Box::new(move |rt, t, out| f(rt, t, out).answer()))
+}
+
+type WithFn = Box<dyn FnOnce(&mut Runtime, u64, &mut Vec<Emit>) -> bool>;
+
+fn with_dyn(shared: &Shared, f: WithFn) -> Ran {
+    let result = Rc::new(std::cell::Cell::new(None));
+    let r2 = result.clone();
+    let now = super::reentry::enter(shared, Box::new(move |s| r2.set(run_with(s, f))));
+    match (now, result.get()) {
+        (false, _) => Ran::Queued,
+        (true, Some(r)) => Ran::Now(r),
+        (true, None) => Ran::Gone,
+    }
+}
+
+/// Changes the runtime without deciding anything (handlers, shutdown): now, or right
+/// after the call under way.
+pub fn apply(shared: &Shared, f: impl FnOnce(&mut Runtime) + 'static) {
+    apply_dyn(shared, Box::new(f));
+}
+
+fn apply_dyn(shared: &Shared, f: Box<dyn FnOnce(&mut Runtime)>) {
+    super::reentry::enter(
+        shared,
+        Box::new(move |s| {
+            if let Ok(mut rt) = s.try_borrow_mut() {
+                f(&mut rt);
+            }
+        }),
+    );
+}
+
+fn run_with(shared: &Shared, f: WithFn) -> Option<bool> {
     let mut emits = Vec::new();
     let r = {
         let Ok(mut rt) = shared.try_borrow_mut() else {
@@ -800,7 +863,10 @@ pub fn with<R>(
 
 /// The renderer's outcome callback: runs after the renderer released its own state.
 pub fn on_ui(shared: &Shared, rule: &str, o: UiOutcome) {
-    with(shared, |rt, now, out| rt.ui_outcome(rule, o, now, out));
+    let rule = rule.to_string();
+    with(shared, move |rt, now, out| {
+        rt.ui_outcome(&rule, o, now, out)
+    });
 }
 
 /// Saving after an input or a deadline: what must be saved now (a show: frequency caps
@@ -856,25 +922,32 @@ fn arm(rt: &mut Runtime, shared: &Shared, t: u64) {
         rt.engine.next_deadline()
     };
     let keep = match (next, rt.armed_for) {
-        (Some(n), Some(a)) => rt.timer.is_some() && a <= n,
-        (None, _) => rt.timer.is_none(),
+        (Some(n), Some(a)) => a <= n,
+        (None, armed) => armed.is_none(),
         (Some(_), None) => false,
     };
     if keep {
         return;
     }
-    rt.timer = None;
     rt.armed_for = next;
     let Some(deadline) = next else {
+        if let Some(timer) = &rt.timer {
+            timer.cancel();
+        }
         return;
     };
     let wait = deadline.saturating_sub(t).min(MAX_TIMER_MS) as u32;
-    let weak: Weak<RefCell<Runtime>> = Rc::downgrade(shared);
-    rt.timer = Some(Timeout::new(wait, move || {
-        if let Some(shared) = weak.upgrade() {
-            tick(&shared);
-        }
-    }));
+    // One timer for the runtime's life (a page's throwing setTimeout costs a wake-up, it
+    // does not throw through us: see `dom::Later`).
+    let timer = rt.timer.get_or_insert_with(|| {
+        let weak: Weak<RefCell<Runtime>> = Rc::downgrade(shared);
+        super::dom::Later::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                tick(&shared);
+            }
+        })
+    });
+    timer.reschedule(wait);
 }
 
 /// The rendered message as text, for handlers and logs.
@@ -908,7 +981,7 @@ fn call(shared: &Shared, emits: Vec<Emit>) {
                 .map(|mut rt| !core::mem::replace(&mut rt.warned, true))
                 .unwrap_or(false);
             if first {
-                web_sys::console::warn_2(
+                super::host::warn(
                     &JsValue::from_str("[cuekit] a host handler threw (logged once):"),
                     &err,
                 );
