@@ -96,8 +96,12 @@ impl Store {
         }
     }
 
-    /// The stored text as a JS string, without copying it into wasm.
+    /// The stored text as a JS string, without copying it into wasm. Storage that
+    /// failed is not read again (no storage call per event after a failure).
     fn read_js(&self) -> Option<JsValue> {
+        if self.failed {
+            return None;
+        }
         self.storage
             .as_ref()?
             .unchecked_ref::<RawStorage>()

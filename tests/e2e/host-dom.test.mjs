@@ -182,7 +182,8 @@ const REENTRANT = {
   snooze: { call: "ck.snooze('toast', '1h')", check: "(ck.track('go-toast'), !text().includes('A toast') && ck.explain('toast').snoozedUntil > Date.now())" },
   optOut: { call: "ck.optOut('toast')", check: "(ck.track('go-toast'), !text().includes('A toast') && ck.explain('toast').optedOut)" },
   optIn: { pre: "ck.optOut('toast')", call: "ck.optIn('toast')", check: "(ck.track('go-toast'), text().includes('A toast'))" },
-  consent: { call: 'ck.consent(false)', check: "(ck.track('go-toast'), !Object.keys(localStorage).some((k) => k.startsWith('cuekit')))" },
+  // Withdrawn: what stays stored is the withdrawal alone (no visitor, no data).
+  consent: { call: 'ck.consent(false)', check: "(ck.track('go-toast'), Object.keys(localStorage).filter((k) => k.startsWith('cuekit')).join() === 'cuekit:state' && !localStorage.getItem('cuekit:state').includes('visitor') && JSON.parse(localStorage.getItem('cuekit:state')).consent === false)" },
   forget: { pre: 'window.__id = ck.visitor().visitor.id', call: 'ck.forget()', check: 'ck.visitor().visitor.id !== window.__id' },
   on: { call: "ck.on('show', (d) => window.__heard.push(d.rule))", check: "(ck.track('go-toast'), window.__heard.includes('toast'))" },
   off: { pre: "window.__h = (d) => window.__heard.push(d.rule), ck.on('show', window.__h)", call: "ck.off('show', window.__h)", check: "(window.__heard.length = 0, ck.track('go-toast'), !window.__heard.includes('toast'))" },
