@@ -1,7 +1,8 @@
 //! Webhook delivery in headless Chromium: `window.fetch` and `navigator.sendBeacon` are
-//! replaced by recorders that answer from a script (500 then 200, 429 with
-//! `Retry-After`, 404, network errors, hanging requests), and the real localStorage
-//! holds the queue across "reloads" (a new `Webhooks` with the same prefix).
+//! replaced by recorders (`fetch` answers from a script: 500 then 200, 429 with
+//! `Retry-After`, 404, redirects, network errors, hanging requests; `sendBeacon`, which
+//! sends cookies, must never be called), and the real localStorage holds the queue
+//! across "reloads" (a new `Webhooks` with the same prefix).
 #![cfg(target_arch = "wasm32")]
 
 use cuekit::core::value::{obj, Value};
@@ -16,7 +17,8 @@ const URL: &str = "http://localhost:9/hook";
 
 /// Installs the recorders. `script` is a JS array of answers, used in order (then 200):
 /// `{status, headers}`, `{reject: true}` (network error), `{throwSync: true}` (a fetch
-/// wrapper that throws), `{hang: true}` (answered 200 by `__hooks.release()`).
+/// wrapper that throws), `{hang: true}` (answered 200 by `__hooks.release()`),
+/// `{redirect: true}` (what `redirect: "manual"` gives for a 3xx).
 fn install(script: &str) {
     js(&format!(
         r#"
@@ -25,7 +27,7 @@ fn install(script: &str) {
                                setItem: Storage.prototype.setItem }};
         }}
         Storage.prototype.setItem = window.__orig.setItem;
-        const h = {{ calls: [], beacons: [], script: {script}, beaconOk: true, waiting: [] }};
+        const h = {{ calls: [], beacons: [], script: {script}, waiting: [] }};
         h.release = () => {{ const w = h.waiting; h.waiting = []; w.forEach((r) => r()); }};
         window.__hooks = h;
         window.fetch = function (url, init) {{
@@ -34,11 +36,15 @@ fn install(script: &str) {
                 url: String(url), method: init.method, body: init.body,
                 contentType: init.headers && init.headers['Content-Type'],
                 keepalive: init.keepalive, credentials: init.credentials, mode: init.mode,
+                redirect: init.redirect, referrerPolicy: init.referrerPolicy,
+                nullProto: Object.getPrototypeOf(init) === null
+                    && Object.getPrototypeOf(init.headers) === null,
                 signal: !!init.signal, t: performance.now(),
             }});
             const next = h.script.length ? h.script.shift() : {{ status: 200 }};
             if (next.throwSync) throw new Error('fetch wrapper threw');
             if (next.reject) return Promise.reject(new TypeError('Failed to fetch'));
+            if (next.redirect) return Promise.resolve({{ type: 'opaqueredirect', status: 0, headers: new Headers() }});
             if (next.hang) {{
                 return new Promise((resolve) => h.waiting.push(() => resolve(new Response(null, {{ status: 200 }}))));
             }}
@@ -46,7 +52,7 @@ fn install(script: &str) {
         }};
         navigator.sendBeacon = function (url, data) {{
             h.beacons.push({{ url: String(url), data: typeof data === 'string' ? data : String(data) }});
-            return h.beaconOk;
+            return true;
         }};
         "#
     ));
@@ -143,6 +149,12 @@ async fn posts_the_exact_json_with_keepalive_and_no_credentials() {
     assert_eq!(call(0, "keepalive").as_bool(), Some(true));
     assert_eq!(call(0, "credentials").as_string().unwrap(), "omit");
     assert_eq!(call(0, "mode").as_string().unwrap(), "cors");
+    assert_eq!(call(0, "redirect").as_string().unwrap(), "manual");
+    assert_eq!(
+        call(0, "referrerPolicy").as_string().unwrap(),
+        "strict-origin"
+    );
+    assert_eq!(call(0, "nullProto").as_bool(), Some(true));
     assert_eq!(call(0, "signal").as_bool(), Some(true), "a request timeout");
     assert_eq!(wh.pending(), 0);
     assert_eq!(wh.delivered(), 1);
@@ -309,7 +321,7 @@ async fn answers_after_drop_touch_nothing_and_the_payload_is_sent_again() {
 }
 
 #[wasm_bindgen_test]
-async fn flush_beacon_hands_over_the_queue_and_keeps_what_failed() {
+async fn flush_beacon_hands_over_the_queue_by_keepalive_fetch_and_keeps_what_failed() {
     fresh(
         "wh-beacon",
         "[{status: 503, headers: {'Retry-After': '3600'}}, {status: 503, headers: {'Retry-After': '3600'}}]",
@@ -325,45 +337,120 @@ async fn flush_beacon_hands_over_the_queue_and_keeps_what_failed() {
     sleep(100).await;
     assert_eq!(calls(), 2, "one request at a time to a failing endpoint");
     wh.flush_beacon();
-    assert_eq!(beacons(), 3);
-    let b = |i: u32, f: &str| js(&format!("return window.__hooks.beacons[{i}].{f}"));
-    assert_eq!(b(0, "url").as_string().unwrap(), URL);
-    assert_eq!(b(0, "data").as_string().unwrap(), payload_json("a"));
-    assert_eq!(
-        b(1, "url").as_string().unwrap(),
-        "https://example.invalid/other"
-    );
-    assert_eq!(b(1, "data").as_string().unwrap(), payload_json("b"));
-    assert_eq!(b(2, "data").as_string().unwrap(), payload_json("c"));
-    // A beacon's fate is unknown: the two that had failed stay for the next page; the
-    // one never tried is handed over.
+    assert_eq!(beacons(), 0, "never sendBeacon: it sends cookies");
+    assert_eq!(calls(), 5);
+    let expect = [
+        (URL, "a"),
+        ("https://example.invalid/other", "b"),
+        (URL, "c"),
+    ];
+    for (i, (url, sku)) in (2..).zip(expect) {
+        assert_eq!(call(i, "url").as_string().unwrap(), url);
+        assert_eq!(call(i, "body").as_string().unwrap(), payload_json(sku));
+        assert_eq!(
+            call(i, "contentType").as_string().unwrap(),
+            "text/plain;charset=UTF-8",
+            "no preflight"
+        );
+        assert_eq!(call(i, "keepalive").as_bool(), Some(true));
+        assert_eq!(call(i, "credentials").as_string().unwrap(), "omit");
+        assert_eq!(call(i, "redirect").as_string().unwrap(), "manual");
+        assert_eq!(call(i, "nullProto").as_bool(), Some(true));
+    }
+    // The page may not live to see the answers: the two that had failed stay stored for
+    // the next page; the one never tried is handed over.
     assert_eq!(wh.pending(), 2);
     let kept = js("return JSON.parse(localStorage.getItem('wh-beacon:webhooks')).items.map((x) => JSON.parse(x.b).properties['props.sku']).join()");
     assert_eq!(kept.as_string().unwrap(), "a,b");
+    // It does (200s): all three are delivered, nothing is left.
+    sleep(50).await;
+    assert_eq!(wh.delivered(), 3);
+    assert_eq!(wh.pending(), 0);
+    assert_eq!(stored("wh-beacon"), None);
     wh.flush_beacon();
-    assert_eq!(beacons(), 3, "nothing twice on one page");
+    sleep(1_200).await;
+    assert_eq!(calls(), 5, "nothing twice");
 }
 
 #[wasm_bindgen_test]
-async fn a_refused_beacon_stays_queued() {
-    fresh(
-        "wh-nobeacon",
-        "[{status: 503, headers: {'Retry-After': '3600'}}]",
-    );
-    let wh = Webhooks::new("wh-nobeacon", true);
+async fn a_page_hide_request_that_fails_or_cannot_start_stays_queued() {
+    fresh("wh-nobeacon", "[{reject: true}]");
+    let wh = Webhooks::new("wh-nobeacon", false);
+    wh.set_allowed(true);
+    // Never tried: it leaves with the page-hide request…
+    js("window.__hooks.script = [{reject: true}, {status: 200}]");
     wh.send(URL, &payload("a"));
-    sleep(100).await;
-    js("window.__hooks.beaconOk = false");
     wh.flush_beacon();
-    assert_eq!(beacons(), 1);
+    assert_eq!(calls(), 1);
+    assert_eq!(wh.pending(), 0);
+    // …and comes back when that fails while the page lives, to be retried.
+    sleep(50).await;
     assert_eq!(wh.pending(), 1);
     assert!(stored("wh-nobeacon").is_some(), "kept for the next page");
-    js("navigator.sendBeacon = undefined");
+    sleep(1_300).await;
+    assert_eq!(calls(), 2, "retried after the backoff");
+    assert_eq!(wh.delivered(), 1);
+    assert_eq!(wh.pending(), 0);
+    // No fetch at all: kept.
+    js("window.__hooks.script = [{status: 503, headers: {'Retry-After': '3600'}}]");
+    wh.send(URL, &payload("b"));
+    sleep(100).await;
+    js("window.__keep = window.fetch; window.fetch = undefined;");
     wh.flush_beacon();
-    assert_eq!(wh.pending(), 1, "no sendBeacon at all: kept too");
-    js("navigator.sendBeacon = window.__orig.beacon");
+    js("window.fetch = window.__keep;");
+    assert_eq!(wh.pending(), 1, "no fetch: kept too");
+    assert!(stored("wh-nobeacon").is_some());
+    assert_eq!(beacons(), 0);
     drop(wh);
     clear_storage("wh-nobeacon");
+}
+
+#[wasm_bindgen_test]
+async fn a_redirect_is_dropped_and_not_retried() {
+    fresh("wh-redirect", "[{redirect: true}]");
+    let wh = Webhooks::new("wh-redirect", true);
+    wh.send(URL, &payload("a"));
+    sleep(100).await;
+    assert_eq!(calls(), 1);
+    assert_eq!(wh.pending(), 0);
+    assert_eq!(wh.dropped(), 1);
+    assert_eq!(wh.delivered(), 0, "not delivered");
+    assert_eq!(stored("wh-redirect"), None);
+    sleep(1_200).await;
+    assert_eq!(calls(), 1, "never retried");
+}
+
+#[wasm_bindgen_test]
+async fn erase_drops_the_queue_its_stored_copy_and_the_timer() {
+    fresh("wh-erase", "[{status: 500}, {hang: true}]");
+    let mut wh = Webhooks::new("wh-erase", true);
+    wh.send(URL, &payload("a"));
+    sleep(100).await;
+    assert_eq!(calls(), 1);
+    assert!(stored("wh-erase").is_some());
+    wh.erase();
+    assert_eq!(wh.pending(), 0);
+    assert_eq!(stored("wh-erase"), None);
+    wh.flush_beacon();
+    sleep(1_200).await;
+    assert_eq!(calls(), 1, "no retry, no page-hide request");
+    // Still working afterwards; an answer to a request on the wire at the erasure
+    // touches nothing.
+    wh.send(URL, &payload("b"));
+    sleep(100).await;
+    assert_eq!(calls(), 2);
+    wh.erase();
+    js("window.__hooks.release()");
+    sleep(50).await;
+    assert_eq!(wh.pending(), 0);
+    assert_eq!(wh.delivered(), 0);
+    assert_eq!(stored("wh-erase"), None);
+    // A new page finds nothing.
+    drop(wh);
+    let wh = Webhooks::new("wh-erase", true);
+    sleep(100).await;
+    assert_eq!(calls(), 2);
+    assert_eq!(wh.pending(), 0);
 }
 
 #[wasm_bindgen_test]
