@@ -66,7 +66,8 @@ fn every_reason_a_payload_is_dropped_is_reported() {
     q.result(id, network_error(), T0);
     assert!(q.due(T0 + MAX_AGE_MS + 1).is_empty());
     assert_eq!(q.take_lost(), [Lost::Expired]);
-    assert!(Lost::Expired.message().contains("24 hours"));
+    let hours = MAX_AGE_MS / 3_600_000;
+    assert!(Lost::Expired.message().contains(&format!("{hours} hours")));
 
     // A stored queue: a refused URL and an expired item.
     let stored = format!(

@@ -100,26 +100,22 @@ impl Lost {
         }
     }
 
-    /// The warning for the console: what happened and the limit involved.
+    /// The warning for the console: what happened and the limit involved (the figures
+    /// are `MAX_BYTES`, `MAX_ITEMS` and `MAX_AGE_MS`; a test keeps them in step).
     pub fn message(&self) -> String {
-        let kb = MAX_BYTES / 1024;
-        match self {
-            Lost::TooLarge { bytes } => format!(
-                "webhook payload dropped: too large ({bytes} bytes; the queue holds at most {kb} KB = {MAX_BYTES} bytes)"
-            ),
-            Lost::Evicted => format!(
-                "webhook queue full (at most {MAX_ITEMS} payloads and {kb} KB; endpoint down?): dropping the oldest payloads"
-            ),
-            Lost::Refused { status } => format!(
-                "webhook payload dropped: the receiver answered HTTP {status} (only 408, 429 and 5xx are retried)"
-            ),
-            Lost::Redirected => "webhook payload dropped: the receiver answered with a redirect, which is not followed (its target is not checked against the webhook URL rules); configure the final URL".into(),
-            Lost::Expired => format!(
-                "webhook payload dropped: undelivered for {} hours (the longest a payload is kept)",
-                MAX_AGE_MS / 3_600_000
-            ),
-            Lost::BadUrl => "webhook payload dropped: its URL breaks the webhook URL rules (https:, or http: to localhost, 127.0.0.1 or [::1])".into(),
-        }
+        let why = match self {
+            Lost::TooLarge { bytes } => {
+                return format!("webhook payload dropped: too large ({bytes} bytes; the queue holds 200 KB = 204800 bytes)")
+            }
+            Lost::Refused { status } => {
+                return format!("webhook payload dropped: HTTP {status} (only 408, 429 and 5xx are retried)")
+            }
+            Lost::Evicted => "queue full (50 payloads or 200 KB; endpoint down?), the oldest went",
+            Lost::Redirected => "the answer was a redirect, not followed (its target may break the webhook URL rules)",
+            Lost::Expired => "undelivered for 24 hours",
+            Lost::BadUrl => "its URL breaks the webhook URL rules (https:, or http: to localhost)",
+        };
+        format!("webhook payload dropped: {why}")
     }
 }
 

@@ -72,6 +72,9 @@ struct Inner {
     armed_for: Option<u64>,
     /// Body bytes of our keepalive requests in flight.
     keepalive_bytes: usize,
+    /// Erasures so far: a page-hide request started before one never brings its
+    /// payload back.
+    erasures: u64,
     /// The `queue::Lost` kinds already warned about on this page.
     warned: [bool; Lost::KINDS],
 }
@@ -94,6 +97,7 @@ impl Webhooks {
             armed_for: None,
             keepalive_bytes: 0,
             warned: [false; Lost::KINDS],
+            erasures: 0,
         };
         if allowed {
             inner.load(now());
@@ -160,26 +164,13 @@ impl Webhooks {
                 continue;
             };
             let len = item.body.len();
-            if let Ok(mut i) = self.inner.try_borrow_mut() {
-                i.keepalive_bytes = i.keepalive_bytes.saturating_add(len);
-            }
-            let weak = weak.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let outcome = answer(promise).await;
-                let Some(rc) = weak.upgrade() else {
-                    return;
-                };
-                if let Ok(mut i) = rc.try_borrow_mut() {
-                    i.keepalive_bytes = i.keepalive_bytes.saturating_sub(len);
-                    if !i.allowed {
-                        return;
-                    }
-                    i.queue.beacon_result(item, outcome, now());
-                    i.warn_lost();
-                    i.save();
-                }
-                arm(&rc);
-            });
+            let Ok(mut i) = self.inner.try_borrow_mut() else {
+                continue;
+            };
+            i.keepalive_bytes = i.keepalive_bytes.saturating_add(len);
+            let sent = Sent::PageHide(item, i.erasures);
+            drop(i);
+            settle(&weak, promise, sent, len);
         }
         if let Ok(mut i) = self.inner.try_borrow_mut() {
             i.queue.restore(refused);
@@ -253,6 +244,7 @@ impl Webhooks {
 impl Inner {
     /// Drops the queue and its stored copy and cancels the timer.
     fn drop_queue(&mut self) {
+        self.erasures = self.erasures.wrapping_add(1);
         self.queue.clear();
         self.timer = None;
         self.armed_for = None;
@@ -395,22 +387,37 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
                 keepalive: ka_bytes > 0,
             },
         ) {
-            Some(promise) => {
-                let weak = weak.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let outcome = answer(promise).await;
-                    finish(&weak, id, outcome, ka_bytes);
-                });
-            }
-            None => finish(&weak, id, network_error(), ka_bytes),
+            Some(promise) => settle(&weak, promise, Sent::Attempt(id), ka_bytes),
+            None => finish(&weak, Sent::Attempt(id), network_error(), ka_bytes),
         }
     }
     arm(rc);
 }
 
+/// A request on the wire.
+enum Sent {
+    /// A delivery attempt handed out by `Queue::due`.
+    Attempt(u64),
+    /// A page-hide request for an item from `Queue::beacon_batch`, started when
+    /// `Inner::erasures` was this.
+    PageHide(queue::Item, u64),
+}
+
+/// Waits for `promise`, then `finish`es.
+fn settle(weak: &Weak<RefCell<Inner>>, promise: Promise, sent: Sent, ka_bytes: usize) {
+    let weak = weak.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let outcome = match wasm_bindgen_futures::JsFuture::from(promise).await {
+            Ok(resp) => response_outcome(&resp),
+            Err(_) => network_error(),
+        };
+        finish(&weak, sent, outcome, ka_bytes);
+    });
+}
+
 /// An answer came back (or the request failed): record it, persist, re-arm. Does
 /// nothing once the `Webhooks` is gone.
-fn finish(weak: &Weak<RefCell<Inner>>, id: u64, outcome: Outcome, ka_bytes: usize) {
+fn finish(weak: &Weak<RefCell<Inner>>, sent: Sent, outcome: Outcome, ka_bytes: usize) {
     let Some(rc) = weak.upgrade() else {
         return;
     };
@@ -419,7 +426,13 @@ fn finish(weak: &Weak<RefCell<Inner>>, id: u64, outcome: Outcome, ka_bytes: usiz
             return;
         };
         i.keepalive_bytes = i.keepalive_bytes.saturating_sub(ka_bytes);
-        i.queue.result(id, outcome, now());
+        match sent {
+            Sent::Attempt(id) => i.queue.result(id, outcome, now()),
+            Sent::PageHide(item, erasures) if erasures == i.erasures => {
+                i.queue.beacon_result(item, outcome, now());
+            }
+            Sent::PageHide(..) => {}
+        }
         i.warn_lost();
         i.save();
     }
@@ -473,14 +486,6 @@ fn request(url: &str, body: &str, kind: Kind) -> Option<Promise> {
     }
     let ret = fetch.call2(&win, &JsValue::from_str(url), &init).ok()?;
     Some(Promise::resolve(&ret))
-}
-
-/// What a request's promise came to: its `Response` classified, or a network error.
-async fn answer(promise: Promise) -> Outcome {
-    match wasm_bindgen_futures::JsFuture::from(promise).await {
-        Ok(resp) => response_outcome(&resp),
-        Err(_) => network_error(),
-    }
 }
 
 /// `AbortSignal.timeout(30 s)` where the browser has it.

@@ -1,6 +1,7 @@
 // End to end: webhooks from the release build to a real HTTP receiver (tests/e2e/receiver.mjs)
 // through Debian's Chromium — delivery, retry after a 500, Retry-After on a 429, and the
-// sendBeacon hand-over when the visitor leaves while a payload is still waiting.
+// page-hide hand-over (a keepalive fetch, never sendBeacon: no cookies) when the visitor
+// leaves while a payload is still waiting; erasure, redirects, size limits, pollution.
 //
 // Needs the release package (`npm run build`; `npm test` builds before this step).
 import { test } from 'node:test';
@@ -127,7 +128,7 @@ test('a 429 with Retry-After: 2 is retried after about 2 s', async () => {
   }
 });
 
-test('leaving the page hands a waiting payload to sendBeacon', async () => {
+test('leaving the page hands a waiting payload to a keepalive fetch, without cookies', async () => {
   const { rx, page, errors, close } = await open();
   try {
     // A cookie for the receiver's host (127.0.0.1; cookies are per host, not port): a
