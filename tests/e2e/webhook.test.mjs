@@ -222,6 +222,27 @@ test('consent(false) erases the queued payloads: nothing is sent after a reload'
   }
 });
 
+test('Global Privacy Control at init erases a queue stored before it was on', async () => {
+  const { rx, page, context, errors, close } = await open();
+  try {
+    rx.failFirst(...DOWN);
+    await track(page);
+    await rx.waitFor(1);
+    await sleep(300);
+    assert.ok(await page.evaluate(() => localStorage.getItem('cuekit:webhooks')), 'queued and stored');
+    await context.addInitScript(() => {
+      Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });
+    });
+    await page.goto(page.url() + '&gpc=1');
+    await page.waitForSelector('#status:text("ready")', { timeout: 15000 });
+    assert.equal(await page.evaluate(() => navigator.globalPrivacyControl), true);
+    assert.equal(await page.evaluate(() => localStorage.getItem('cuekit:webhooks')), null, 'erased with the rest');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
 for (const status of [302, 307]) {
   test(`a ${status} to a refused host is not followed and not counted as delivered`, async () => {
     // 127.0.0.2 is loopback too, but check_webhook refuses plain http to it.
