@@ -138,7 +138,7 @@ impl Webhooks {
     /// `Queue::beacon_batch`); if the page lives to see a failure, it comes back. What
     /// cannot be started stays for the next page.
     pub fn flush_beacon(&self) {
-        let items = {
+        let (items, erasures) = {
             let Ok(mut i) = self.inner.try_borrow_mut() else {
                 return;
             };
@@ -146,7 +146,7 @@ impl Webhooks {
                 return;
             }
             let budget = KEEPALIVE_QUOTA.saturating_sub(i.keepalive_bytes);
-            i.queue.beacon_batch(budget)
+            (i.queue.beacon_batch(budget), i.erasures)
         };
         if items.is_empty() {
             return;
@@ -155,22 +155,20 @@ impl Webhooks {
         let weak = Rc::downgrade(&self.inner);
         for item in items {
             // Once one cannot be started, keep the rest for the next page.
-            let started = match refused.is_empty() {
-                true => request(&item.url, &item.body, Kind::PageHide),
-                false => None,
+            let started = if refused.is_empty() {
+                request(&item.url, &item.body, Kind::PageHide)
+            } else {
+                None
             };
             let Some(promise) = started else {
                 refused.push(item);
                 continue;
             };
             let len = item.body.len();
-            let Ok(mut i) = self.inner.try_borrow_mut() else {
-                continue;
-            };
-            i.keepalive_bytes = i.keepalive_bytes.saturating_add(len);
-            let sent = Sent::PageHide(item, i.erasures);
-            drop(i);
-            settle(&weak, promise, sent, len);
+            if let Ok(mut i) = self.inner.try_borrow_mut() {
+                i.keepalive_bytes = i.keepalive_bytes.saturating_add(len);
+            }
+            settle(&weak, promise, Sent::PageHide(item, erasures), len);
         }
         if let Ok(mut i) = self.inner.try_borrow_mut() {
             i.queue.restore(refused);
