@@ -261,7 +261,11 @@ pub mod api {
                 .ok()
                 .filter(|a| a.is_object())
                 .unwrap_or_else(|| js_sys::Object::new().into());
-            let webhooks = Webhooks::new(&prefix, !require || consented);
+            let mut webhooks = Webhooks::new(&prefix, !require || consented);
+            if gpc {
+                // A queue stored before Global Privacy Control was on goes with the rest.
+                webhooks.erase();
+            }
             // The renderer reports outcomes through a slot filled once the runtime exists.
             let slot: Rc<RefCell<std::rc::Weak<RefCell<Runtime>>>> =
                 Rc::new(RefCell::new(std::rc::Weak::new()));
@@ -468,7 +472,8 @@ pub mod api {
             }
         }
 
-        /// Erases everything stored about the visitor and starts afresh.
+        /// Erases everything stored about the visitor and starts afresh (queued webhook
+        /// payloads too).
         pub fn forget(&self) {
             runtime::with(&self.rt, |rt, now, _| {
                 rt.store.clear();

@@ -1,129 +1,18 @@
 //! Webhook delivery in headless Chromium: `window.fetch` and `navigator.sendBeacon` are
-//! replaced by recorders that answer from a script (500 then 200, 429 with
-//! `Retry-After`, 404, network errors, hanging requests), and the real localStorage
-//! holds the queue across "reloads" (a new `Webhooks` with the same prefix).
+//! replaced by recorders (`fetch` answers from a script: 500 then 200, 429 with
+//! `Retry-After`, 404, redirects, network errors, hanging requests; `sendBeacon`, which
+//! sends cookies, must never be called), and the real localStorage holds the queue
+//! across "reloads" (a new `Webhooks` with the same prefix).
 #![cfg(target_arch = "wasm32")]
 
-use cuekit::core::value::{obj, Value};
+#[path = "support/webhook_mock.rs"]
+mod mock;
+
 use cuekit::web::webhook::Webhooks;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+use mock::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-const URL: &str = "http://localhost:9/hook";
-
-/// Installs the recorders. `script` is a JS array of answers, used in order (then 200):
-/// `{status, headers}`, `{reject: true}` (network error), `{throwSync: true}` (a fetch
-/// wrapper that throws), `{hang: true}` (answered 200 by `__hooks.release()`).
-fn install(script: &str) {
-    js(&format!(
-        r#"
-        if (!window.__orig) {{
-            window.__orig = {{ fetch: window.fetch, beacon: navigator.sendBeacon,
-                               setItem: Storage.prototype.setItem }};
-        }}
-        Storage.prototype.setItem = window.__orig.setItem;
-        const h = {{ calls: [], beacons: [], script: {script}, beaconOk: true, waiting: [] }};
-        h.release = () => {{ const w = h.waiting; h.waiting = []; w.forEach((r) => r()); }};
-        window.__hooks = h;
-        window.fetch = function (url, init) {{
-            init = init || {{}};
-            h.calls.push({{
-                url: String(url), method: init.method, body: init.body,
-                contentType: init.headers && init.headers['Content-Type'],
-                keepalive: init.keepalive, credentials: init.credentials, mode: init.mode,
-                signal: !!init.signal, t: performance.now(),
-            }});
-            const next = h.script.length ? h.script.shift() : {{ status: 200 }};
-            if (next.throwSync) throw new Error('fetch wrapper threw');
-            if (next.reject) return Promise.reject(new TypeError('Failed to fetch'));
-            if (next.hang) {{
-                return new Promise((resolve) => h.waiting.push(() => resolve(new Response(null, {{ status: 200 }}))));
-            }}
-            return Promise.resolve(new Response(null, {{ status: next.status, headers: next.headers || {{}} }}));
-        }};
-        navigator.sendBeacon = function (url, data) {{
-            h.beacons.push({{ url: String(url), data: typeof data === 'string' ? data : String(data) }});
-            return h.beaconOk;
-        }};
-        "#
-    ));
-}
-
-fn js(code: &str) -> JsValue {
-    js_sys::Function::new_no_args(code)
-        .call0(&JsValue::UNDEFINED)
-        .expect("test JS")
-}
-
-fn calls() -> u32 {
-    js("return window.__hooks.calls.length").as_f64().unwrap() as u32
-}
-
-fn call(i: u32, field: &str) -> JsValue {
-    js(&format!("return window.__hooks.calls[{i}].{field}"))
-}
-
-fn beacons() -> u32 {
-    js("return window.__hooks.beacons.length").as_f64().unwrap() as u32
-}
-
-fn stored(prefix: &str) -> Option<String> {
-    web_sys::window()
-        .unwrap()
-        .local_storage()
-        .unwrap()
-        .unwrap()
-        .get_item(&format!("{prefix}:webhooks"))
-        .unwrap()
-}
-
-fn clear_storage(prefix: &str) {
-    let _ = web_sys::window()
-        .unwrap()
-        .local_storage()
-        .unwrap()
-        .unwrap()
-        .remove_item(&format!("{prefix}:webhooks"));
-}
-
-async fn sleep(ms: i32) {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    JsFuture::from(p).await.unwrap();
-}
-
-fn payload(sku: &str) -> Value {
-    obj([
-        ("type", Value::Str("track".into())),
-        ("event", Value::Str("cuekit show".into())),
-        (
-            "properties",
-            obj([
-                ("rule", Value::Str("cart".into())),
-                ("props.sku", Value::Str(sku.into())),
-                ("qty", Value::Num(2.0)),
-            ]),
-        ),
-    ])
-}
-
-fn payload_json(sku: &str) -> String {
-    format!(
-        r#"{{"type":"track","event":"cuekit show","properties":{{"rule":"cart","props.sku":"{sku}","qty":2}}}}"#
-    )
-}
-
-fn fresh(prefix: &str, script: &str) {
-    clear_storage(prefix);
-    install(script);
-}
 
 #[wasm_bindgen_test]
 async fn posts_the_exact_json_with_keepalive_and_no_credentials() {
@@ -143,6 +32,12 @@ async fn posts_the_exact_json_with_keepalive_and_no_credentials() {
     assert_eq!(call(0, "keepalive").as_bool(), Some(true));
     assert_eq!(call(0, "credentials").as_string().unwrap(), "omit");
     assert_eq!(call(0, "mode").as_string().unwrap(), "cors");
+    assert_eq!(call(0, "redirect").as_string().unwrap(), "manual");
+    assert_eq!(
+        call(0, "referrerPolicy").as_string().unwrap(),
+        "strict-origin"
+    );
+    assert_eq!(call(0, "nullProto").as_bool(), Some(true));
     assert_eq!(call(0, "signal").as_bool(), Some(true), "a request timeout");
     assert_eq!(wh.pending(), 0);
     assert_eq!(wh.delivered(), 1);
@@ -306,64 +201,6 @@ async fn answers_after_drop_touch_nothing_and_the_payload_is_sent_again() {
     sleep(100).await;
     assert_eq!(calls(), 2);
     assert_eq!(wh.pending(), 0);
-}
-
-#[wasm_bindgen_test]
-async fn flush_beacon_hands_over_the_queue_and_keeps_what_failed() {
-    fresh(
-        "wh-beacon",
-        "[{status: 503, headers: {'Retry-After': '3600'}}, {status: 503, headers: {'Retry-After': '3600'}}]",
-    );
-    let wh = Webhooks::new("wh-beacon", true);
-    wh.send(URL, &payload("a"));
-    wh.send("https://example.invalid/other", &payload("b"));
-    sleep(100).await;
-    assert_eq!(calls(), 2);
-    assert_eq!(wh.pending(), 2, "waiting an hour");
-    // Queued for a URL that is failing: it keeps that URL's pace (not tried yet).
-    wh.send(URL, &payload("c"));
-    sleep(100).await;
-    assert_eq!(calls(), 2, "one request at a time to a failing endpoint");
-    wh.flush_beacon();
-    assert_eq!(beacons(), 3);
-    let b = |i: u32, f: &str| js(&format!("return window.__hooks.beacons[{i}].{f}"));
-    assert_eq!(b(0, "url").as_string().unwrap(), URL);
-    assert_eq!(b(0, "data").as_string().unwrap(), payload_json("a"));
-    assert_eq!(
-        b(1, "url").as_string().unwrap(),
-        "https://example.invalid/other"
-    );
-    assert_eq!(b(1, "data").as_string().unwrap(), payload_json("b"));
-    assert_eq!(b(2, "data").as_string().unwrap(), payload_json("c"));
-    // A beacon's fate is unknown: the two that had failed stay for the next page; the
-    // one never tried is handed over.
-    assert_eq!(wh.pending(), 2);
-    let kept = js("return JSON.parse(localStorage.getItem('wh-beacon:webhooks')).items.map((x) => JSON.parse(x.b).properties['props.sku']).join()");
-    assert_eq!(kept.as_string().unwrap(), "a,b");
-    wh.flush_beacon();
-    assert_eq!(beacons(), 3, "nothing twice on one page");
-}
-
-#[wasm_bindgen_test]
-async fn a_refused_beacon_stays_queued() {
-    fresh(
-        "wh-nobeacon",
-        "[{status: 503, headers: {'Retry-After': '3600'}}]",
-    );
-    let wh = Webhooks::new("wh-nobeacon", true);
-    wh.send(URL, &payload("a"));
-    sleep(100).await;
-    js("window.__hooks.beaconOk = false");
-    wh.flush_beacon();
-    assert_eq!(beacons(), 1);
-    assert_eq!(wh.pending(), 1);
-    assert!(stored("wh-nobeacon").is_some(), "kept for the next page");
-    js("navigator.sendBeacon = undefined");
-    wh.flush_beacon();
-    assert_eq!(wh.pending(), 1, "no sendBeacon at all: kept too");
-    js("navigator.sendBeacon = window.__orig.beacon");
-    drop(wh);
-    clear_storage("wh-nobeacon");
 }
 
 #[wasm_bindgen_test]

@@ -3,7 +3,7 @@
 //! Pure: time comes in as an argument and nothing here touches the browser. The web
 //! layer (`web::webhook`) asks `due(now)` what to send, reports each answer with
 //! `result(id, outcome, now)`, arms one timer for `next_wakeup()`, stores `to_value()`
-//! and, on page hide, hands `beacon_batch(limit)` to `navigator.sendBeacon`.
+//! and, on page hide, hands `beacon_batch(limit)` to one last `keepalive` fetch each.
 //!
 //! Delivery is at least once: a request whose answer is lost (the page closed while it
 //! was in flight) is sent again on the next page load. Payloads carry a `messageId` for
@@ -16,6 +16,10 @@
 //! time, paced by a backoff over all its failures (at most one per `MAX_BACKOFF_MS` once
 //! at the cap), not one per payload; the payload tried least goes next, so one that
 //! keeps failing does not hold up the others.
+//!
+//! Every payload that leaves undelivered says why: `take_lost()` hands the web layer one
+//! `Lost` per payload (too large, evicted, refused, redirected, expired, a refused URL),
+//! whose `message()` names the limit, for a console warning.
 //!
 //! Every handed-out `id` names one delivery attempt of one item. An item sent again
 //! after its attempt was given up on (the answer never came) gets a fresh id, so a late
@@ -57,8 +61,62 @@ pub enum Outcome {
     /// Try again later (408, 429, 5xx, network error), after at least `retry_after_ms`
     /// when the server said so.
     Retry { retry_after_ms: Option<u64> },
-    /// The receiver refused it for good (other 4xx): drop it.
-    Drop,
+    /// Not delivered and not retried (refused, redirected): drop it.
+    Drop(Lost),
+}
+
+/// Why a payload left the queue undelivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lost {
+    /// Larger than the whole queue may hold (`MAX_BYTES`): never queued.
+    TooLarge { bytes: usize },
+    /// Pushed out by newer payloads when the queue was full (`MAX_ITEMS` / `MAX_BYTES`).
+    Evicted,
+    /// The receiver refused it with this status (any but 2xx, 408, 429, 5xx).
+    Refused { status: u16 },
+    /// The receiver answered with a redirect: not followed (its target is not checked
+    /// against the webhook URL rules), not retried.
+    Redirected,
+    /// Undelivered for `MAX_AGE_MS`.
+    Expired,
+    /// Its URL breaks the webhook URL rules (`check_webhook`), e.g. a tampered stored
+    /// queue.
+    BadUrl,
+}
+
+impl Lost {
+    /// How many kinds there are.
+    pub const KINDS: usize = 6;
+
+    /// A number per kind, below `Lost::KINDS` (the web layer warns once per kind and page).
+    pub fn kind(&self) -> usize {
+        match self {
+            Lost::TooLarge { .. } => 0,
+            Lost::Evicted => 1,
+            Lost::Refused { .. } => 2,
+            Lost::Redirected => 3,
+            Lost::Expired => 4,
+            Lost::BadUrl => 5,
+        }
+    }
+
+    /// The warning for the console: what happened and the limit involved (the figures
+    /// are `MAX_BYTES`, `MAX_ITEMS` and `MAX_AGE_MS`; a test keeps them in step).
+    pub fn message(&self) -> String {
+        let why = match self {
+            Lost::TooLarge { bytes } => {
+                return format!("webhook payload dropped: too large ({bytes} bytes; the queue holds 200 KB = 204800 bytes)")
+            }
+            Lost::Refused { status } => {
+                return format!("webhook payload dropped: HTTP {status} (only 408, 429 and 5xx are retried)")
+            }
+            Lost::Evicted => "queue full (50 payloads or 200 KB; endpoint down?), the oldest went",
+            Lost::Redirected => "the answer was a redirect, not followed (its target may break the webhook URL rules)",
+            Lost::Expired => "undelivered for 24 hours",
+            Lost::BadUrl => "its URL breaks the webhook URL rules (https:, or http: to localhost)",
+        };
+        format!("webhook payload dropped: {why}")
+    }
 }
 
 /// Classifies an HTTP status: 2xx → `Ok`; 408, 429, 5xx (and 0, an opaque failure) →
@@ -67,7 +125,7 @@ pub fn classify(status: u16, retry_after_ms: Option<u64>) -> Outcome {
     match status {
         200..=299 => Outcome::Ok,
         0 | 408 | 429 | 500..=599 => Outcome::Retry { retry_after_ms },
-        _ => Outcome::Drop,
+        _ => Outcome::Drop(Lost::Refused { status }),
     }
 }
 
@@ -201,11 +259,29 @@ pub struct Queue {
     outstanding: Vec<(u64, u64)>,
     dropped: u64,
     delivered: u64,
+    /// Why payloads were dropped since the last `take_lost` (at most `MAX_LOST` kept).
+    lost: Vec<Lost>,
 }
+
+/// Most `Lost` reasons kept between two `take_lost` calls.
+const MAX_LOST: usize = 16;
 
 impl Queue {
     pub fn new() -> Queue {
         Queue::default()
+    }
+
+    /// Counts a payload dropped undelivered, and why.
+    fn lose(&mut self, why: Lost) {
+        self.dropped = self.dropped.saturating_add(1);
+        if self.lost.len() < MAX_LOST {
+            self.lost.push(why);
+        }
+    }
+
+    /// Why payloads were dropped since the last call (oldest first; at most 16).
+    pub fn take_lost(&mut self) -> Vec<Lost> {
+        core::mem::take(&mut self.lost)
     }
 
     fn fresh_id(&mut self) -> u64 {
@@ -236,7 +312,7 @@ impl Queue {
     fn push(&mut self, item: Item) -> bool {
         let size = item.size();
         if size > MAX_BYTES {
-            self.dropped = self.dropped.saturating_add(1);
+            self.lose(Lost::TooLarge { bytes: size });
             return false;
         }
         while !self.items.is_empty()
@@ -244,7 +320,7 @@ impl Queue {
         {
             let old = self.items.remove(0);
             self.bytes = self.bytes.saturating_sub(old.size());
-            self.dropped = self.dropped.saturating_add(1);
+            self.lose(Lost::Evicted);
         }
         self.bytes = self.bytes.saturating_add(size);
         self.items.push(item);
@@ -299,7 +375,6 @@ impl Queue {
     pub fn due(&mut self, now: u64) -> Vec<(u64, String, String)> {
         self.expire(now);
         let limit = now.saturating_add(MAX_RETRY_AFTER_MS);
-        let before = self.items.len();
         let mut i = 0;
         while let Some(item) = self.items.get_mut(i) {
             // The clock went back: nothing waits longer than the longest allowed delay.
@@ -309,12 +384,11 @@ impl Queue {
             item.created = item.created.min(now);
             if !item.in_flight && now.saturating_sub(item.created) > MAX_AGE_MS {
                 self.remove(i);
+                self.lose(Lost::Expired);
                 continue;
             }
             i += 1;
         }
-        let aged = before.saturating_sub(self.items.len());
-        self.dropped = self.dropped.saturating_add(aged as u64);
 
         let mut out = Vec::new();
         let free = MAX_IN_FLIGHT.saturating_sub(self.outstanding.len());
@@ -387,9 +461,9 @@ impl Queue {
                 }
                 self.delivered = self.delivered.saturating_add(1);
             }
-            Outcome::Drop => {
+            Outcome::Drop(why) => {
                 self.remove(pos);
-                self.dropped = self.dropped.saturating_add(1);
+                self.lose(why);
             }
             Outcome::Retry { retry_after_ms } => {
                 let Some(item) = self.items.get_mut(pos) else {
@@ -463,6 +537,37 @@ impl Queue {
             i += 1;
         }
         out
+    }
+
+    /// The answer to a page-hide request for `item` (from `beacon_batch`), when the page
+    /// lives to see it: delivered or dropped, the item (a copy's original too) is gone;
+    /// a failure brings back an item that had left, to be retried after the backoff.
+    pub fn beacon_result(&mut self, item: Item, outcome: Outcome, now: u64) {
+        let pos = self
+            .items
+            .iter()
+            .position(|x| x.id == item.id && !x.in_flight);
+        match outcome {
+            Outcome::Ok => {
+                if let Some(pos) = pos {
+                    self.remove(pos);
+                }
+                self.delivered = self.delivered.saturating_add(1);
+            }
+            Outcome::Drop(why) => {
+                if let Some(pos) = pos {
+                    self.remove(pos);
+                }
+                self.lose(why);
+            }
+            Outcome::Retry { retry_after_ms } if pos.is_none() => {
+                let mut item = item;
+                item.attempts = item.attempts.saturating_add(1);
+                item.next_at = now.saturating_add(backoff(item.attempts, retry_after_ms));
+                self.restore(vec![item]);
+            }
+            Outcome::Retry { .. } => {}
+        }
     }
 
     /// Puts back items taken by `beacon_batch` that could not be handed over, ahead of
@@ -570,6 +675,7 @@ impl Queue {
                 continue;
             };
             if check_webhook(url).is_err() {
+                self.lose(Lost::BadUrl);
                 continue;
             }
             let attempts = match x.get("a").and_then(Value::as_f64) {
@@ -578,6 +684,7 @@ impl Queue {
             };
             let created = time(x.get("c")).unwrap_or(now).min(now);
             if now.saturating_sub(created) > MAX_AGE_MS {
+                self.lose(Lost::Expired);
                 continue;
             }
             let next_at = time(x.get("t"))
@@ -633,7 +740,11 @@ mod tests {
         assert_eq!(classify(599, None), retry(None));
         assert_eq!(classify(0, None), retry(None));
         for s in [400, 401, 403, 404, 410, 413, 422, 301, 100, 600] {
-            assert_eq!(classify(s, None), Outcome::Drop, "{s}");
+            assert_eq!(
+                classify(s, None),
+                Outcome::Drop(Lost::Refused { status: s }),
+                "{s}"
+            );
         }
         assert_eq!(network_error(), retry(None));
     }

@@ -1,15 +1,27 @@
-//! Webhook delivery: the pure `core::queue::Queue` driven by one RAII timer, `fetch`
-//! and, on page hide, `navigator.sendBeacon`.
+//! Webhook delivery: the pure `core::queue::Queue` driven by one RAII timer and `fetch`
+//! (on page hide too: a `keepalive` fetch, never `navigator.sendBeacon`, which always
+//! sends the site's cookies).
 //!
 //! - `send` only queues (and persists) the payload and arms a 0 ms timer: `fetch` is
 //!   called later from the timer, never inside the caller's borrow of the runtime
 //!   (a page may have wrapped `fetch` with code that calls back into cuekit).
-//! - Requests: `POST`, `Content-Type: application/json`, `credentials: "omit"`,
-//!   `mode: "cors"`, `keepalive: true` while the page's 64 KB keepalive quota allows,
+//! - Requests: `POST`, `Content-Type: application/json`, `credentials: "omit"` (no
+//!   cookies, no HTTP auth), `mode: "cors"`, `redirect: "manual"`, `referrerPolicy:
+//!   "strict-origin"`, `keepalive: true` while the page's 64 KB keepalive quota allows,
 //!   and a 30 s `AbortSignal.timeout` where the browser has it. At most
 //!   `queue::MAX_IN_FLIGHT` at once. Receivers must answer the CORS preflight and
 //!   expose `Retry-After` (`Access-Control-Expose-Headers: Retry-After`) to have it
 //!   honoured.
+//! - The request is built from a null-prototype init and a null-prototype headers
+//!   record with every field set: nothing on `Object.prototype` (`Symbol.iterator`,
+//!   `headers`, `body`, `credentials`, …) and no patched `Headers` changes what is sent.
+//!   (A page that replaces `window.fetch` itself is trusted: cuekit calls it.)
+//! - Redirects are not followed: the answer to a 3xx is a dropped payload (not retried)
+//!   with a warning, as its target would escape `check_webhook`.
+//! - Every payload dropped undelivered gets a console warning naming the reason and its
+//!   limit (once per reason and page): `queue::Lost::message`.
+//! - `erase()` (`forget()`, an erasure in another tab) and withdrawn consent drop the
+//!   queue and its stored copy; answers to requests still on the wire are ignored.
 //! - The queue lives in `localStorage` under `{prefix}:webhooks` (written only when it
 //!   changed; removed when empty), so a reload sends what was pending. A storage failure
 //!   switches to memory for the rest of the page.
@@ -30,7 +42,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::runtime::{now, warn};
 use crate::core::json;
-use crate::core::queue::{self, classify, network_error, parse_retry_after, Outcome, Queue};
+use crate::core::queue::{self, classify, network_error, parse_retry_after, Lost, Outcome, Queue};
 use crate::core::url::check_webhook;
 use crate::core::value::Value;
 
@@ -60,7 +72,11 @@ struct Inner {
     armed_for: Option<u64>,
     /// Body bytes of our keepalive requests in flight.
     keepalive_bytes: usize,
-    warned_full: bool,
+    /// Erasures so far: a page-hide request started before one never brings its
+    /// payload back.
+    erasures: u64,
+    /// The `queue::Lost` kinds already warned about on this page.
+    warned: [bool; Lost::KINDS],
 }
 
 impl Webhooks {
@@ -80,10 +96,12 @@ impl Webhooks {
             timer: None,
             armed_for: None,
             keepalive_bytes: 0,
-            warned_full: false,
+            warned: [false; Lost::KINDS],
+            erasures: 0,
         };
         if allowed {
             inner.load(now());
+            inner.warn_lost();
         }
         let w = Webhooks {
             inner: Rc::new(RefCell::new(inner)),
@@ -95,9 +113,6 @@ impl Webhooks {
     /// Queues `payload` (as JSON) for `url` and schedules delivery. Ignored without
     /// consent, after `shutdown`, or for a URL `check_webhook` refuses.
     pub fn send(&self, url: &str, payload: &Value) {
-        if check_webhook(url).is_err() {
-            return;
-        }
         {
             let Ok(mut i) = self.inner.try_borrow_mut() else {
                 return;
@@ -105,26 +120,25 @@ impl Webhooks {
             if !i.allowed || i.stopped {
                 return;
             }
-            let before = i.queue.dropped();
-            let queued = i
-                .queue
-                .enqueue(url.into(), json::to_json(payload), now())
-                .is_some();
-            if (!queued || i.queue.dropped() > before) && !i.warned_full {
-                i.warned_full = true;
-                warn("webhook queue full (endpoint down?): dropping the oldest payloads");
+            if check_webhook(url).is_err() {
+                i.warn_once(Lost::BadUrl);
+                return;
             }
+            i.queue.enqueue(url.into(), json::to_json(payload), now());
+            i.warn_lost();
             i.save();
         }
         arm(&self.inner);
     }
 
-    /// For `pagehide`: hands the waiting payloads to `navigator.sendBeacon` (as
-    /// `text/plain;charset=UTF-8`, which needs no CORS preflight), within the keepalive
-    /// quota our own requests in flight leave. What the browser accepts leaves the
-    /// queue; what it refuses stays for the next page.
+    /// For `pagehide`: hands the waiting payloads to one `keepalive` fetch each (as
+    /// `text/plain;charset=UTF-8`, which needs no CORS preflight; no cookies, redirects
+    /// not followed), within the keepalive quota our own requests in flight leave. What
+    /// `fetch` takes leaves the queue (items that had failed before stay as well, see
+    /// `Queue::beacon_batch`); if the page lives to see a failure, it comes back. What
+    /// cannot be started stays for the next page.
     pub fn flush_beacon(&self) {
-        let items = {
+        let (items, erasures) = {
             let Ok(mut i) = self.inner.try_borrow_mut() else {
                 return;
             };
@@ -132,24 +146,44 @@ impl Webhooks {
                 return;
             }
             let budget = KEEPALIVE_QUOTA.saturating_sub(i.keepalive_bytes);
-            i.queue.beacon_batch(budget)
+            (i.queue.beacon_batch(budget), i.erasures)
         };
         if items.is_empty() {
             return;
         }
         let mut refused = Vec::new();
+        let weak = Rc::downgrade(&self.inner);
         for item in items {
-            // Once the browser refuses one (quota), keep the rest for the next page.
-            if refused.is_empty() && beacon(&item.url, &item.body) {
+            // Once one cannot be started, keep the rest for the next page.
+            let started = if refused.is_empty() {
+                request(&item.url, &item.body, Kind::PageHide)
+            } else {
+                None
+            };
+            let Some(promise) = started else {
+                refused.push(item);
                 continue;
+            };
+            let len = item.body.len();
+            if let Ok(mut i) = self.inner.try_borrow_mut() {
+                i.keepalive_bytes = i.keepalive_bytes.saturating_add(len);
             }
-            refused.push(item);
+            settle(&weak, promise, Sent::PageHide(item, erasures), len);
         }
         if let Ok(mut i) = self.inner.try_borrow_mut() {
             i.queue.restore(refused);
             i.save();
         }
         arm(&self.inner);
+    }
+
+    /// Erasure (`forget()`, or another tab's erasure merged in): drops every queued
+    /// payload and the stored copy, and cancels the timer. Answers to requests already on
+    /// the wire are ignored; payloads sent from now on are queued as usual.
+    pub fn erase(&mut self) {
+        if let Ok(mut i) = self.inner.try_borrow_mut() {
+            i.drop_queue();
+        }
     }
 
     /// The consent state. `false` drops the queue and its stored copy and sends nothing
@@ -166,13 +200,7 @@ impl Webhooks {
                     i.load(now());
                 }
             } else {
-                i.queue.clear();
-                i.timer = None;
-                i.armed_for = None;
-                if let Some(st) = &i.storage {
-                    let _ = st.remove_item(&i.key);
-                }
-                i.last.clear();
+                i.drop_queue();
             }
         }
         arm(&self.inner);
@@ -226,6 +254,35 @@ impl Webhooks {
 }
 
 impl Inner {
+    /// Drops the queue and its stored copy and cancels the timer.
+    fn drop_queue(&mut self) {
+        self.erasures = self.erasures.wrapping_add(1);
+        self.queue.clear();
+        self.timer = None;
+        self.armed_for = None;
+        if let Some(st) = &self.storage {
+            let _ = st.remove_item(&self.key);
+        }
+        self.last.clear();
+    }
+
+    /// Warns about the payloads the queue dropped since the last call (once per reason
+    /// and page).
+    fn warn_lost(&mut self) {
+        for why in self.queue.take_lost() {
+            self.warn_once(why);
+        }
+    }
+
+    fn warn_once(&mut self, why: Lost) {
+        if let Some(w) = self.warned.get_mut(why.kind()) {
+            if !*w {
+                *w = true;
+                warn(&why.message());
+            }
+        }
+    }
+
     /// Adds the stored queue, if any.
     fn load(&mut self, now: u64) {
         let Some(st) = &self.storage else {
@@ -335,26 +392,44 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
     };
     let weak = Rc::downgrade(rc);
     for (id, url, body, ka_bytes) in batch {
-        match request(&url, &body, ka_bytes > 0) {
-            Some(promise) => {
-                let weak = weak.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let outcome = match wasm_bindgen_futures::JsFuture::from(promise).await {
-                        Ok(resp) => response_outcome(&resp),
-                        Err(_) => network_error(),
-                    };
-                    finish(&weak, id, outcome, ka_bytes);
-                });
-            }
-            None => finish(&weak, id, network_error(), ka_bytes),
+        match request(
+            &url,
+            &body,
+            Kind::Normal {
+                keepalive: ka_bytes > 0,
+            },
+        ) {
+            Some(promise) => settle(&weak, promise, Sent::Attempt(id), ka_bytes),
+            None => finish(&weak, Sent::Attempt(id), network_error(), ka_bytes),
         }
     }
     arm(rc);
 }
 
+/// A request on the wire.
+enum Sent {
+    /// A delivery attempt handed out by `Queue::due`.
+    Attempt(u64),
+    /// A page-hide request for an item from `Queue::beacon_batch`, started when
+    /// `Inner::erasures` was this.
+    PageHide(queue::Item, u64),
+}
+
+/// Waits for `promise`, then `finish`es.
+fn settle(weak: &Weak<RefCell<Inner>>, promise: Promise, sent: Sent, ka_bytes: usize) {
+    let weak = weak.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let outcome = match wasm_bindgen_futures::JsFuture::from(promise).await {
+            Ok(resp) => response_outcome(&resp),
+            Err(_) => network_error(),
+        };
+        finish(&weak, sent, outcome, ka_bytes);
+    });
+}
+
 /// An answer came back (or the request failed): record it, persist, re-arm. Does
 /// nothing once the `Webhooks` is gone.
-fn finish(weak: &Weak<RefCell<Inner>>, id: u64, outcome: Outcome, ka_bytes: usize) {
+fn finish(weak: &Weak<RefCell<Inner>>, sent: Sent, outcome: Outcome, ka_bytes: usize) {
     let Some(rc) = weak.upgrade() else {
         return;
     };
@@ -363,44 +438,63 @@ fn finish(weak: &Weak<RefCell<Inner>>, id: u64, outcome: Outcome, ka_bytes: usiz
             return;
         };
         i.keepalive_bytes = i.keepalive_bytes.saturating_sub(ka_bytes);
-        i.queue.result(id, outcome, now());
+        match sent {
+            Sent::Attempt(id) => i.queue.result(id, outcome, now()),
+            Sent::PageHide(item, erasures) if erasures == i.erasures => {
+                i.queue.beacon_result(item, outcome, now());
+            }
+            Sent::PageHide(..) => {}
+        }
+        i.warn_lost();
         i.save();
     }
     arm(&rc);
 }
 
+/// Which request to build.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// From the timer: JSON (preflighted), `keepalive` while the quota allows.
+    Normal { keepalive: bool },
+    /// The page is going away: `keepalive`, as `text/plain;charset=UTF-8` (no preflight,
+    /// which a page being unloaded may not live to make).
+    PageHide,
+}
+
 /// Starts `fetch(url, {...})` through a looked-up `window.fetch`, so a missing or
 /// throwing (wrapped) `fetch` is a failed attempt instead of an exception.
-fn request(url: &str, body: &str, keepalive: bool) -> Option<Promise> {
+fn request(url: &str, body: &str, kind: Kind) -> Option<Promise> {
     let win = web_sys::window()?;
     let fetch = Reflect::get(&win, &JsValue::from_str("fetch"))
         .ok()?
         .dyn_into::<Function>()
         .ok()?;
-    // A null-prototype init: a polluted `Object.prototype` (`method`, `mode`, `integrity`,
-    // `cache`, `window`, …) cannot reach the request.
-    let init: web_sys::RequestInit = super::dom::dict();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(body));
-    let headers = js_sys::Object::new();
-    Reflect::set(
-        &headers,
-        &JsValue::from_str("Content-Type"),
-        &JsValue::from_str("application/json"),
-    )
-    .ok()?;
-    init.set_headers(&headers);
-    // `keepalive` is not in web-sys' RequestInit.
-    Reflect::set(
-        &init,
-        &JsValue::from_str("keepalive"),
-        &JsValue::from_bool(keepalive),
-    )
-    .ok()?;
-    init.set_credentials(web_sys::RequestCredentials::Omit);
-    init.set_mode(web_sys::RequestMode::Cors);
-    if let Some(signal) = timeout_signal() {
-        let _ = Reflect::set(&init, &JsValue::from_str("signal"), &signal);
+    let (content_type, keepalive) = match kind {
+        Kind::Normal { keepalive } => ("application/json", keepalive),
+        Kind::PageHide => ("text/plain;charset=UTF-8", true),
+    };
+    // Null-prototype objects with every field set: a polluted `Object.prototype`
+    // (`Symbol.iterator` would turn the headers record into a sequence; `method`,
+    // `credentials`, `redirect`, `integrity`, `window`, …) cannot reach the request, and
+    // no `Headers` constructor (which a page may replace) is involved.
+    let headers: js_sys::Object = super::dom::dict();
+    let init: js_sys::Object = super::dom::dict();
+    let fields = [
+        ("Content-Type", &headers, JsValue::from_str(content_type)),
+        ("method", &init, JsValue::from_str("POST")),
+        ("headers", &init, headers.clone().into()),
+        ("body", &init, JsValue::from_str(body)),
+        ("credentials", &init, JsValue::from_str("omit")),
+        ("mode", &init, JsValue::from_str("cors")),
+        ("redirect", &init, JsValue::from_str("manual")),
+        ("referrerPolicy", &init, JsValue::from_str("strict-origin")),
+        ("keepalive", &init, JsValue::from_bool(keepalive)),
+        ("signal", &init, timeout_signal().unwrap_or(JsValue::NULL)),
+    ];
+    for (key, target, value) in fields {
+        if !Reflect::set(target, &JsValue::from_str(key), &value).ok()? {
+            return None;
+        }
     }
     let ret = fetch.call2(&win, &JsValue::from_str(url), &init).ok()?;
     Some(Promise::resolve(&ret))
@@ -420,6 +514,11 @@ fn timeout_signal() -> Option<JsValue> {
 /// Classifies a `Response` by its status and `Retry-After` header (read leniently: a
 /// page's fetch wrapper may return something Response-like).
 fn response_outcome(resp: &JsValue) -> Outcome {
+    // `redirect: "manual"`: a 3xx comes back as an opaque redirect (status 0).
+    let kind = Reflect::get(resp, &JsValue::from_str("type")).ok();
+    if kind.and_then(|k| k.as_string()).as_deref() == Some("opaqueredirect") {
+        return Outcome::Drop(Lost::Redirected);
+    }
     let status = Reflect::get(resp, &JsValue::from_str("status"))
         .ok()
         .and_then(|s| s.as_f64())
@@ -440,23 +539,4 @@ fn retry_after(resp: &JsValue) -> Option<u64> {
         .ok()?
         .as_string()?;
     parse_retry_after(&value, now())
-}
-
-/// `navigator.sendBeacon(url, body)`: a string body goes out as
-/// `text/plain;charset=UTF-8` (a CORS-safelisted type; JSON would need a preflight that
-/// beacons cannot make). `false` when the browser refused it or there is no beacon.
-fn beacon(url: &str, body: &str) -> bool {
-    let Some(nav) = web_sys::window().map(|w| w.navigator()) else {
-        return false;
-    };
-    let Some(f) = Reflect::get(&nav, &JsValue::from_str("sendBeacon"))
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok())
-    else {
-        return false;
-    };
-    f.call2(&nav, &JsValue::from_str(url), &JsValue::from_str(body))
-        .ok()
-        .and_then(|r| r.as_bool())
-        .unwrap_or(false)
 }
