@@ -206,20 +206,6 @@ impl Webhooks {
         arm(&self.inner);
     }
 
-    /// Erasure (`forget()`, consent withdrawn, another tab's erasure): the queued
-    /// payloads and their stored copy go, so none is sent under the old visitor id.
-    pub fn erase(&self) {
-        if let Ok(mut i) = self.inner.try_borrow_mut() {
-            i.queue.clear();
-            i.timer = None;
-            i.armed_for = None;
-            if let Some(st) = &i.storage {
-                let _ = st.remove_item(&i.key);
-            }
-            i.last.clear();
-        }
-    }
-
     /// `destroy()`: cancels the timer and sends nothing more; the queue stays stored for
     /// the next page.
     pub fn shutdown(&self) {
