@@ -438,6 +438,67 @@ fn write_facts(st: &State, o: &mut String) {
     }
 }
 
+/// The approximate stored size of one rule's progress.
+fn progress_size(p: &Progress) -> usize {
+    let wait = |key: &Value, props: &Value| 32 + key.approx_size() + props.approx_size();
+    match p {
+        Progress::Sequence(l) => l.iter().map(|x| wait(&x.key, &x.props)).sum(),
+        Progress::Absence(l) => l.iter().map(|x| wait(&x.key, &x.props)).sum(),
+        Progress::Count(g) => g
+            .iter()
+            .map(|(k, t)| 16 + k.approx_size() + 14 * t.len())
+            .sum(),
+        Progress::Idle(_) => 16,
+    }
+}
+
+/// Drops the oldest wait of the largest rule's progress until all of it fits in `budget`.
+pub fn trim_progress(progress: &mut [Option<Progress>], budget: usize) {
+    let mut sizes: Vec<usize> = progress
+        .iter()
+        .map(|p| p.as_ref().map_or(0, progress_size))
+        .collect();
+    let mut total: usize = sizes.iter().sum();
+    while total > budget {
+        let Some((i, _)) = sizes.iter().enumerate().max_by_key(|(_, s)| **s) else {
+            return;
+        };
+        let Some(Some(p)) = progress.get_mut(i) else {
+            return;
+        };
+        let dropped = match p {
+            Progress::Sequence(l) => remove_min_by_key(l, |x| x.start),
+            Progress::Absence(l) => remove_min_by_key(l, |x| x.deadline),
+            Progress::Count(g) => remove_min_by_key(g, |(_, t)| t.last().copied().unwrap_or(0)),
+            Progress::Idle(_) => false,
+        };
+        if !dropped {
+            return;
+        }
+        let now = progress_size(p);
+        if let Some(s) = sizes.get_mut(i) {
+            total = total - *s + now;
+            *s = now;
+        }
+    }
+}
+
+/// Removes the element with the smallest key; false when empty.
+fn remove_min_by_key<T>(v: &mut Vec<T>, key: impl Fn(&T) -> u64) -> bool {
+    match v
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, x)| key(x))
+        .map(|(i, _)| i)
+    {
+        Some(i) => {
+            v.remove(i);
+            true
+        }
+        None => false,
+    }
+}
+
 fn parse_progress(p: &Value, now: u64) -> Option<(String, String, Progress)> {
     let m = p.as_object()?;
     let id = m.get("r")?.as_str()?.to_string();
