@@ -3,7 +3,6 @@ pub mod convert;
 pub mod dom;
 pub mod listeners;
 pub mod page;
-pub mod regex;
 pub mod render;
 pub mod runtime;
 pub mod storage;
