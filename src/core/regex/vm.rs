@@ -22,6 +22,10 @@ pub struct Program {
     icase: bool,
     /// Every match starts at the text's start (`^…`): no new thread after position 0.
     anchored: bool,
+    /// The instructions that read a match's first char, when every match reads one and the
+    /// pattern is not anchored: while no thread is alive, chars none of them accepts are
+    /// skipped without starting one.
+    starts: Vec<u32>,
 }
 
 impl Program {
@@ -36,10 +40,26 @@ impl Program {
             }
         }
         insts.push(Inst::Match);
+        let anchored = anchored(node);
+        let starts = if anchored { Vec::new() } else { starts(&insts) };
         Program {
             insts,
             icase,
-            anchored: anchored(node),
+            anchored,
+            starts,
+        }
+    }
+
+    /// Whether the instruction at `pc` reads `c`.
+    fn reads(&self, pc: u32, c: char) -> bool {
+        match self.insts.get(pc as usize) {
+            Some(Inst::Char(x)) => *x == c || self.icase && fold(*x) == fold(c),
+            Some(Inst::Class(cl, negated)) => {
+                // Case-insensitive classes hold both cases (`fold_cases`).
+                let inside = cl.contains(c) || self.icase && cl.contains(fold(c));
+                inside != *negated
+            }
+            _ => false,
         }
     }
 
@@ -69,6 +89,16 @@ impl Program {
         let mut cur = chars.next();
         let mut first = true;
         loop {
+            if clist.len == 0 && !self.starts.is_empty() {
+                while let Some(c) = cur {
+                    if self.starts.iter().any(|&pc| self.reads(pc, c)) {
+                        break;
+                    }
+                    *work += self.starts.len();
+                    prev = cur;
+                    cur = chars.next();
+                }
+            }
             if (first || !self.anchored) && self.add(&mut clist, &mut stack, 0, prev, cur, work) {
                 return true;
             }
@@ -81,17 +111,9 @@ impl Program {
             let next = chars.next();
             *work += clist.len;
             for &pc in clist.dense.get(..clist.len).unwrap_or(&[]) {
-                let pc = pc as usize;
-                let hit = match self.insts.get(pc) {
-                    Some(Inst::Char(x)) => *x == c || self.icase && fold(*x) == fold(c),
-                    Some(Inst::Class(cl, negated)) => {
-                        // Case-insensitive classes hold both cases (`fold_cases`).
-                        let inside = cl.contains(c) || self.icase && cl.contains(fold(c));
-                        inside != *negated
-                    }
-                    _ => false,
-                };
-                if hit && self.add(&mut nlist, &mut stack, pc + 1, Some(c), next, work) {
+                if self.reads(pc, c)
+                    && self.add(&mut nlist, &mut stack, pc as usize + 1, Some(c), next, work)
+                {
                     return true;
                 }
             }
@@ -144,6 +166,29 @@ fn holds(l: Look, prev: Option<char>, next: Option<char>) -> bool {
         Look::Word => word(prev) != word(next),
         Look::NotWord => word(prev) == word(next),
     }
+}
+
+/// The reading instructions reachable from the start without reading; empty when `Match`
+/// is (the pattern can match the empty text).
+fn starts(insts: &[Inst]) -> Vec<u32> {
+    let mut seen = vec![false; insts.len()];
+    let mut out = Vec::new();
+    let mut stack = vec![0u32];
+    while let Some(pc) = stack.pop() {
+        match seen.get_mut(pc as usize) {
+            Some(s) if !*s => *s = true,
+            _ => continue,
+        }
+        match insts.get(pc as usize) {
+            Some(Inst::Match) | None => return Vec::new(),
+            Some(Inst::Jmp(t)) => stack.push(*t),
+            Some(Inst::Split(a, b)) => stack.extend([*a, *b]),
+            // An assertion only narrows where a match starts: pass through it.
+            Some(Inst::Look(_)) => stack.push(pc + 1),
+            Some(Inst::Char(_) | Inst::Class(..)) => out.push(pc),
+        }
+    }
+    out
 }
 
 fn anchored(node: &Node) -> bool {
