@@ -251,3 +251,23 @@ proptest! {
         prop_assert_eq!(m(&p, &t), lite.is_match(&t), "/{}/ on {:?}", p, t);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+    /// Any pattern text either compiles or is refused with a reason (never a panic), and a
+    /// compiled one keeps the work bound on any text.
+    #[test]
+    fn any_pattern_compiles_or_is_refused_and_stays_in_bound(
+        p in r"[ab.*+?|(){}\[\]^$\\,0-9dwsbBkx:<>=!-]{0,24}",
+        t in "[ab0-9 _!-]{0,40}",
+    ) {
+        match LinearRegex.compile(&p) {
+            Ok(re) => {
+                let _ = re.is_match(&t);
+                let (insts, steps) = work(&p, &t).unwrap();
+                prop_assert!(steps <= 3 * insts * (t.chars().count() + 1));
+            }
+            Err(e) => prop_assert!(!e.is_empty()),
+        }
+    }
+}
