@@ -16,7 +16,7 @@ mod native {
 
     use cuekit::core::config::compile;
     use cuekit::core::engine::{Engine, Signal};
-    use cuekit::core::regex::NativeRegex;
+    use cuekit::core::regex::LinearRegex;
     use cuekit::core::state::State;
     use cuekit::core::value::{obj, Map, Value};
 
@@ -105,7 +105,7 @@ mod native {
     fn run(rules: usize) {
         let cfg_v = config(rules, 0x9e37_79b9_7f4a_7c15);
         let t = Instant::now();
-        let cfg = compile(&cfg_v, &NativeRegex).expect("generated config is valid");
+        let cfg = compile(&cfg_v, &LinearRegex).expect("generated config is valid");
         let compile_us = t.elapsed().as_secs_f64() * 1e6;
         let mut e = Engine::new(cfg, State::default(), "bench", 1_000_000);
         e.handle(

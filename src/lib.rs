@@ -32,14 +32,14 @@ pub mod api {
     use wasm_bindgen::prelude::*;
 
     use crate::core::caps::{Kind, ALL};
-    use crate::core::config::{compile, Config};
+    use crate::core::config::{compile_with, Config};
     use crate::core::engine::{Engine, Signal};
     use crate::core::reader::ConfigError;
+    use crate::core::regex::LinearRegex;
     use crate::core::value::{obj, Value};
     use crate::web::convert::{from_js, from_js_data, to_js};
     use crate::web::dom::Listener;
-    use crate::web::listeners::{check_selectors, Listeners};
-    use crate::web::regex::JsRegex;
+    use crate::web::listeners::{valid_selector, Listeners};
     use crate::web::render::Renderer;
     use crate::web::runtime::{self, Runtime, Shared};
     use crate::web::storage::{random_id, Store};
@@ -128,11 +128,7 @@ pub mod api {
     }
 
     fn compile_value(v: Value) -> Result<(Value, Config), Vec<ConfigError>> {
-        let cfg = compile(&v, &JsRegex)?;
-        let errors = check_selectors(&cfg.watch);
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        let cfg = compile_with(&v, &LinearRegex, &valid_selector)?;
         Ok((v, cfg))
     }
 

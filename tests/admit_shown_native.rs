@@ -6,7 +6,7 @@
 use cuekit::core::caps::Kind;
 use cuekit::core::config::compile;
 use cuekit::core::engine::{Decision, Engine, Signal};
-use cuekit::core::regex::NativeRegex;
+use cuekit::core::regex::LinearRegex;
 use cuekit::core::state::State;
 use cuekit::core::value::{Map, Value};
 
@@ -17,7 +17,7 @@ const CFG: &str = r#"{"rules":[
 
 fn engine() -> Engine {
     let v: Value = serde_json::from_str(CFG).expect("config JSON");
-    let c = match compile(&v, &NativeRegex) {
+    let c = match compile(&v, &LinearRegex) {
         Ok(c) => c,
         Err(e) => panic!("{e:?}"),
     };

@@ -107,8 +107,56 @@ fn bad_config_lists_every_problem_by_path() {
     );
 }
 
+/// Issue 20: a selector the browser cannot parse is listed with every other problem (not
+/// only when nothing else is wrong), and an error after a rule that failed names that
+/// rule's own index.
 #[wasm_bindgen_test]
-fn invalid_regex_is_a_config_error_from_the_browsers_regexp() {
+fn every_problem_is_listed_every_time_at_its_own_path() {
+    let cfg = json(
+        r##"{"rules":[
+            {"id":"a","trigger":{"idle":"-5s"}},
+            {"id":"b","trigger":{"event":"click","selector":"a[[["}},
+            {"id":"c","trigger":"click","priorty":1},
+            {"id":"d","trigger":{"hover":"#ok >>> x","for":"2s"},"caps":{"group":"nope"}},
+            {"id":"e","trigger":{"event":"click","selector":"a[[["}}
+        ]}"##,
+    );
+    let list = js_sys::Array::from(&validate(cfg.clone()));
+    let mut paths: Vec<String> = list
+        .iter()
+        .filter_map(|e| get(&e, "path").as_string())
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "rules[0].trigger.idle",
+            "rules[1].trigger.selector",
+            "rules[2].priorty",
+            "rules[3].caps.group",
+            "rules[3].trigger.hover",
+            "rules[4].trigger.selector",
+        ],
+        "{paths:?}"
+    );
+    let msg = match create(cfg) {
+        Ok(_) => panic!("a bad config must be rejected"),
+        Err(e) => get(&JsValue::from(e), "message")
+            .as_string()
+            .unwrap_or_default(),
+    };
+    assert!(
+        msg.contains("rules[1].trigger.selector: not a valid CSS selector: a[[["),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("rules[3].caps.group: unknown group \"nope\""),
+        "{msg}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn invalid_regex_is_a_config_error() {
     let list = js_sys::Array::from(&validate(json(
         r#"{"rules":[{"id":"a","trigger":"x","if":{"page.path":{"$regex":"(unclosed"}}}]}"#,
     )));

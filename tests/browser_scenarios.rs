@@ -5,8 +5,8 @@
 #[path = "support/fixtures.rs"]
 mod fixtures;
 
+use cuekit::core::regex::LinearRegex;
 use cuekit::core::value::Value;
-use cuekit::web::regex::JsRegex;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -87,7 +87,7 @@ fn parse(text: &str) -> Value {
 fn every_scenario_fixture_replays_in_the_browser() {
     let mut failures = Vec::new();
     for (file, text) in FIXTURES {
-        let out = fixtures::replay(&parse(text), &JsRegex);
+        let out = fixtures::replay(&parse(text), &LinearRegex);
         assert!(!out.decisions.is_empty(), "{file}: no decisions at all");
         for p in out.problems {
             failures.push(format!("{file}: {p}"));

@@ -2,12 +2,12 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use cuekit::core::config::compile;
-use cuekit::core::regex::NativeRegex;
+use cuekit::core::regex::LinearRegex;
 use cuekit::core::value::Value;
 
 fn errors(json: &str) -> Vec<String> {
     let v: Value = serde_json::from_str(json).expect("test JSON");
-    match compile(&v, &NativeRegex) {
+    match compile(&v, &LinearRegex) {
         Ok(_) => Vec::new(),
         Err(e) => e.iter().map(|e| e.to_string()).collect(),
     }
@@ -124,4 +124,96 @@ fn missing_rules_is_an_error() {
         errors("{}"),
         vec!["rules: required: a list of rules".to_string()]
     );
+}
+
+/// Rules with exactly one known problem each, and where it is reported, for rule `i`.
+/// `None`: a valid rule (shifts the indexes of the rules after it).
+const ONE_PROBLEM: &[(&str, Option<&str>)] = &[
+    (r#"{"id":"r{i}","trigger":"click"}"#, None),
+    (
+        r#"{"id":"r{i}","trigger":"click","caps":{"group":"g"}}"#,
+        None,
+    ),
+    (
+        r#"{"id":"r{i}","trigger":{"idle":"-5s"}}"#,
+        Some("trigger.idle"),
+    ),
+    (
+        r#"{"id":"r{i}","trigger":"click","priorty":1}"#,
+        Some("priorty"),
+    ),
+    (
+        r#"{"id":"r{i}","trigger":"click","caps":{"group":"nope"}}"#,
+        Some("caps.group"),
+    ),
+    (
+        r#"{"id":"r{i}","trigger":"click","if":{"x":{"$regex":"("}}}"#,
+        Some("if.x.$regex"),
+    ),
+    (
+        r#"{"id":"r{i}","trigger":"click","if":{"x":{"$regex":"(a)\\1"}}}"#,
+        Some("if.x.$regex"),
+    ),
+    (r#"{"id":"r{i}"}"#, Some("trigger")),
+    (
+        r#"{"id":"r{i}","trigger":"click","caps":{"dismissCooldown":"-1s"}}"#,
+        Some("caps.dismissCooldown"),
+    ),
+    (
+        r#"{"id":"r{i}","trigger":{"after":"a","absent":"b","within":"1m","same":[1]}}"#,
+        Some("trigger.same[0]"),
+    ),
+    (
+        r#"{"id":"r{i}","trigger":{"idle":"-5s"},"caps":{"group":"g"}}"#,
+        Some("trigger.idle"),
+    ),
+];
+
+/// The paths of the errors of a config made of `kinds` (indexes into `ONE_PROBLEM`), and
+/// the paths expected.
+fn paths_of(kinds: &[usize]) -> (Vec<String>, Vec<String>) {
+    let rules: Vec<String> = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| ONE_PROBLEM[k].0.replace("{i}", &i.to_string()))
+        .collect();
+    let json = format!(
+        r#"{{"caps":{{"groups":{{"g":{{"perDay":1}}}}}},"rules":[{}]}}"#,
+        rules.join(",")
+    );
+    let v: Value = serde_json::from_str(&json).expect("test JSON");
+    let mut got: Vec<String> = match compile(&v, &LinearRegex) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.into_iter().map(|e| e.path).collect(),
+    };
+    let mut want: Vec<String> = kinds
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &k)| ONE_PROBLEM[k].1.map(|p| format!("rules[{i}].{p}")))
+        .collect();
+    got.sort();
+    want.sort();
+    (got, want)
+}
+
+/// Issue 20: `[bad idle, unknown field, unknown group]` reports the group at the rule's own
+/// place in the config, not at its place among the rules that compiled.
+#[test]
+fn an_error_after_a_failed_rule_names_the_rules_own_index() {
+    let (got, want) = paths_of(&[2, 3, 4]);
+    assert_eq!(got, want);
+    assert!(got.contains(&"rules[2].caps.group".to_string()), "{got:?}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+    /// Every problem, every time, at its own path: for N rules with one known problem
+    /// each (or none), the error list has exactly those paths.
+    #[test]
+    fn each_rule_problem_is_reported_at_its_place(
+        kinds in proptest::collection::vec(0..ONE_PROBLEM.len(), 1..12)
+    ) {
+        let (got, want) = paths_of(&kinds);
+        proptest::prop_assert_eq!(got, want);
+    }
 }

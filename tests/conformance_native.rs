@@ -5,7 +5,7 @@
 mod conformance;
 
 use cuekit::core::condition::Condition;
-use cuekit::core::regex::NativeRegex;
+use cuekit::core::regex::LinearRegex;
 use cuekit::core::value::{Map, Value};
 use proptest::prelude::*;
 
@@ -16,14 +16,14 @@ fn cases() -> Value {
 #[test]
 fn eval_condition_vectors_all_pass() {
     let cases = cases();
-    let r = conformance::replay(&cases, &NativeRegex);
+    let r = conformance::replay(&cases, &LinearRegex);
     println!(
         "evalCondition: {}/{} passed, {} failed to compile (expected false)",
         r.passed, r.total, r.compile_failed
     );
     assert_eq!(r.total, 248);
     assert!(r.failures.is_empty(), "{:#?}", r.failures);
-    let (passed, failures) = conformance::replay_eval_condition(&cases, &NativeRegex);
+    let (passed, failures) = conformance::replay_eval_condition(&cases, &LinearRegex);
     assert_eq!((passed, failures.len()), (248, 0));
 }
 
@@ -78,7 +78,7 @@ proptest! {
     #[test]
     fn compile_eval_and_explain_never_panic(cond in value(), attrs in value(), groups in value()) {
         let mut errors = Vec::new();
-        let c = Condition::compile(&cond, "if", groups.as_object(), &NativeRegex, &mut errors);
+        let c = Condition::compile(&cond, "if", groups.as_object(), &LinearRegex, &mut errors);
         prop_assert_eq!(c.is_valid(), errors.is_empty());
         let passed = c.eval(&attrs);
         let why = c.explain_failure(&attrs);

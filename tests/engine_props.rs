@@ -5,7 +5,7 @@
 
 use cuekit::core::config::compile;
 use cuekit::core::engine::{Engine, Signal, MAX_GROUPS, MAX_PARTIALS, MAX_PENDING};
-use cuekit::core::regex::NativeRegex;
+use cuekit::core::regex::LinearRegex;
 use cuekit::core::state::{Progress, State};
 use cuekit::core::value::{obj, Map, Value};
 use proptest::prelude::*;
@@ -23,7 +23,7 @@ fn engine() -> Engine {
     )
     .unwrap();
     Engine::new(
-        compile(&cfg, &NativeRegex).unwrap(),
+        compile(&cfg, &LinearRegex).unwrap(),
         State::default(),
         "v",
         1_000_000,
@@ -116,7 +116,7 @@ fn session_engine(extra: &str, now: u64) -> Engine {
     ))
     .unwrap();
     Engine::new(
-        compile(&cfg, &NativeRegex).unwrap(),
+        compile(&cfg, &LinearRegex).unwrap(),
         State::default(),
         "v",
         now,
@@ -263,7 +263,7 @@ fn a_busy_visitors_stored_state_stays_under_8_kb() {
     )
     .unwrap();
     let mut e = Engine::new(
-        compile(&cfg, &NativeRegex).unwrap(),
+        compile(&cfg, &LinearRegex).unwrap(),
         State::default(),
         "5f0c6c1e-7c7b-4d7e-9a57-5b1f0d1b2c3d",
         1_000_000,

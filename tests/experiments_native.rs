@@ -5,13 +5,13 @@
 
 use cuekit::core::config::compile;
 use cuekit::core::engine::{Engine, Signal};
-use cuekit::core::regex::NativeRegex;
+use cuekit::core::regex::LinearRegex;
 use cuekit::core::state::State;
 use cuekit::core::value::{Map, Value};
 
 fn engine(cfg: &str, visitor: &str) -> Engine {
     let v: Value = serde_json::from_str(cfg).expect("config JSON");
-    let c = match compile(&v, &NativeRegex) {
+    let c = match compile(&v, &LinearRegex) {
         Ok(c) => c,
         Err(e) => panic!("{e:?}"),
     };
@@ -181,7 +181,7 @@ fn segments_are_usable_in_conditions_and_change_as_metrics_change() {
 fn experiment_config_errors_have_paths() {
     let bad = r#"{"rules":[{"id":"x","trigger":"t","experiment":{"variants":[{"id":"a","weight":0.9},{"id":"a","weight":0.3}],"holdout":2,"force":"zz"}}]}"#;
     let v: Value = serde_json::from_str(bad).unwrap();
-    let errs: Vec<String> = compile(&v, &NativeRegex)
+    let errs: Vec<String> = compile(&v, &LinearRegex)
         .err()
         .unwrap_or_default()
         .iter()

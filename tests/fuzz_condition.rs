@@ -11,7 +11,7 @@ mod fuzz_support;
 
 use cuekit::core::condition::{Condition, ConditionError};
 use cuekit::core::json;
-use cuekit::core::regex::NativeRegex;
+use cuekit::core::regex::LinearRegex;
 use cuekit::core::value::{obj, Map, Value};
 use fuzz_support::{arb_ops, arb_value, corpus, mutate, Execs};
 use proptest::prelude::*;
@@ -136,7 +136,7 @@ fn groups() -> Map {
 fn build(cond: &Value) -> (Condition, Vec<ConditionError>) {
     let mut errors = Vec::new();
     let g = groups();
-    let c = Condition::compile(cond, "if", Some(&g), &NativeRegex, &mut errors);
+    let c = Condition::compile(cond, "if", Some(&g), &LinearRegex, &mut errors);
     (c, errors)
 }
 

@@ -18,7 +18,7 @@ use cuekit::core::action;
 use cuekit::core::config::{compile, Config};
 use cuekit::core::engine::{Engine, Signal};
 use cuekit::core::json;
-use cuekit::core::regex::NativeRegex;
+use cuekit::core::regex::LinearRegex;
 use cuekit::core::state::State;
 use cuekit::core::value::{obj, Value};
 use fuzz_support::{arb_ops, arb_value, corpus, mutate, mutate_text, Execs};
@@ -330,7 +330,7 @@ fn exercise(cfg: Config) {
 /// The properties every compile must have. Returns whether it compiled.
 fn check(v: &Value) -> Result<bool, TestCaseError> {
     let size = v.approx_size();
-    let (res, peak) = peak_during(|| compile(v, &NativeRegex));
+    let (res, peak) = peak_during(|| compile(v, &LinearRegex));
     // Compiled rules, interned names and error lists: linear in the input, with a
     // constant for the defaults (generous: a debug build and Vec doubling).
     prop_assert!(

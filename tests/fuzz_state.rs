@@ -15,7 +15,7 @@ use cuekit::core::caps::{Entry, Kind, Ledger, FUTURE_TOLERANCE_MS, MAX_ENTRIES, 
 use cuekit::core::config::compile;
 use cuekit::core::engine::{Engine, Signal};
 use cuekit::core::json;
-use cuekit::core::regex::NativeRegex;
+use cuekit::core::regex::LinearRegex;
 use cuekit::core::state::{Progress, State};
 use cuekit::core::value::{obj, Value};
 use fuzz_support::{arb_ops, corpus, mutate, mutate_text, Execs};
@@ -121,7 +121,7 @@ fn engine(st: State, now: u64) -> Engine {
           {"id":"offer","trigger":"a","caps":{"dismissCooldown":["1d","7d"]}}]}"#,
     )
     .unwrap();
-    Engine::new(compile(&cfg, &NativeRegex).unwrap(), st, "v-1", now)
+    Engine::new(compile(&cfg, &LinearRegex).unwrap(), st, "v-1", now)
 }
 
 fn engine_runs(st: State, now: u64) {

@@ -5,7 +5,7 @@
 #[path = "support/fixtures.rs"]
 mod fixtures;
 
-use cuekit::core::regex::NativeRegex;
+use cuekit::core::regex::LinearRegex;
 use cuekit::core::value::Value;
 
 fn fixture_files() -> Vec<std::path::PathBuf> {
@@ -27,7 +27,7 @@ fn every_scenario_fixture_replays_natively() {
     for f in &files {
         let text = std::fs::read_to_string(f).expect("read fixture");
         let v: Value = serde_json::from_str(&text).expect("fixture is JSON");
-        let out = fixtures::replay(&v, &NativeRegex);
+        let out = fixtures::replay(&v, &LinearRegex);
         let expected = v
             .get("expect")
             .and_then(Value::as_array)

@@ -7,7 +7,7 @@
 use cuekit::core::caps::Kind;
 use cuekit::core::config::compile;
 use cuekit::core::engine::{Engine, Signal};
-use cuekit::core::regex::NativeRegex;
+use cuekit::core::regex::LinearRegex;
 use cuekit::core::state::{State, DATA_DEPTH};
 use cuekit::core::value::{obj, Map, Value};
 use proptest::prelude::*;
@@ -16,7 +16,7 @@ const T0: u64 = 1_800_000_000_000;
 
 fn engine_with(config: &str, state: State, id: &str, now: u64) -> Engine {
     let cfg: Value = serde_json::from_str(config).unwrap();
-    Engine::new(compile(&cfg, &NativeRegex).unwrap(), state, id, now)
+    Engine::new(compile(&cfg, &LinearRegex).unwrap(), state, id, now)
 }
 
 const RULES: &str = r#"{"caps":{"oneAtATime":false},"rules":[

@@ -3,7 +3,7 @@
 //! visitor's choices). The ledger is a set: two tabs merge by union, so no dismiss,
 //! snooze or opt-out is ever lost, and merging is commutative and idempotent.
 
-use super::reader::{err, index, ConfigError, Errors, Obj};
+use super::reader::{err, index, Errors, Obj};
 use super::value::{num_to_string, Value};
 
 /// What happened to a rule (or, with rule `*`, to every rule).
@@ -715,21 +715,16 @@ pub fn global_caps(v: Option<&Value>, errors: &mut Errors) -> GlobalCaps {
     g
 }
 
-/// Checks that every rule's group exists.
-pub fn check_groups(
-    global: &GlobalCaps,
-    rules: &[(String, Option<String>)],
-    errors: &mut Vec<ConfigError>,
-) {
-    for (i, (_, group)) in rules.iter().enumerate() {
-        if let Some(g) = group {
-            if !global.groups.iter().any(|(n, _)| n == g) {
-                err(
-                    errors,
-                    &format!("rules[{i}].caps.group"),
-                    format!("unknown group \"{g}\" (define it in caps.groups)"),
-                );
-            }
+/// Checks that every rule's group exists: `groups` holds each rule's group with the path
+/// it was read at (the rule's own index in the config, whether or not the rule compiled).
+pub fn check_groups(global: &GlobalCaps, groups: &[(String, String)], errors: &mut Errors) {
+    for (path, g) in groups {
+        if !global.groups.iter().any(|(n, _)| n == g) {
+            err(
+                errors,
+                path,
+                format!("unknown group \"{g}\" (define it in caps.groups)"),
+            );
         }
     }
 }

@@ -8,8 +8,7 @@
 //! unknown operator.
 //!
 //! Case-insensitive regexes (`$regexi`) are requested from the [`RegexFactory`] with a
-//! leading `(?i)`: regex-lite understands it, the browser factory turns it into the `i`
-//! flag.
+//! leading `(?i)`, which [`super::regex::LinearRegex`] reads as JavaScript's `i` flag.
 
 use super::reader::{did_you_mean, index, is_forbidden_key, join};
 use super::regex::{Literal, Matcher, RegexFactory};
@@ -816,7 +815,7 @@ fn short_json(v: &Value) -> String {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::core::regex::NativeRegex;
+    use crate::core::regex::LinearRegex;
 
     fn json(s: &str) -> Value {
         serde_json::from_str(s).unwrap()
@@ -824,7 +823,7 @@ mod tests {
 
     fn compile(cond: &str) -> (Condition, Vec<ConditionError>) {
         let mut errors = Vec::new();
-        let c = Condition::compile(&json(cond), "rules[2].if", None, &NativeRegex, &mut errors);
+        let c = Condition::compile(&json(cond), "rules[2].if", None, &LinearRegex, &mut errors);
         (c, errors)
     }
 
@@ -960,7 +959,7 @@ mod tests {
             cond = crate::core::value::obj([("$not", cond)]);
         }
         let mut errors = Vec::new();
-        let c = Condition::compile(&cond, "", None, &NativeRegex, &mut errors);
+        let c = Condition::compile(&cond, "", None, &LinearRegex, &mut errors);
         assert!(!c.is_valid() && errors.len() == 1);
     }
 

@@ -154,8 +154,6 @@ pub struct Watch {
     pub hover: Vec<u16>,
     /// Scroll-depth thresholds (percent) that emit `scroll_depth` events.
     pub scroll: Vec<u8>,
-    /// For each selector, the config path where it first appears (for selector errors).
-    pub selector_paths: Vec<String>,
     /// Rage click: this many clicks within `rage_within` ms inside `rage_radius` px.
     pub rage_clicks: u32,
     pub rage_within: u64,
@@ -235,9 +233,22 @@ const DEFAULT_SCROLL: [u8; 4] = [25, 50, 75, 90];
 pub const DEFAULT_RATE_LIMIT: (f64, f64) = (50.0, 200.0);
 
 pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<ConfigError>> {
+    compile_with(v, regex, &|_| true)
+}
+
+/// [`compile`], with a check of CSS selectors (the browser's parser, where there is one):
+/// a selector it refuses is an error at each path that uses it, listed with every other
+/// problem.
+pub fn compile_with(
+    v: &Value,
+    regex: &dyn RegexFactory,
+    valid_selector: &dyn Fn(&str) -> bool,
+) -> Result<Config, Vec<ConfigError>> {
     let mut errors = Errors::new();
     let mut b = Builder {
         regex,
+        valid_selector,
+        groups: Vec::new(),
         saved_groups: None,
         event_ids: NameMap::default(),
         selectors: Vec::new(),
@@ -424,11 +435,8 @@ pub fn compile(v: &Value, regex: &dyn RegexFactory) -> Result<Config, Vec<Config
         }
         top.finish(&mut errors);
     }
-    let groups: Vec<(String, Option<String>)> = rules
-        .iter()
-        .map(|r| (r.id.clone(), r.caps.group.clone()))
-        .collect();
-    super::caps::check_groups(&global, &groups, &mut errors);
+    // Every rule's group, also of the rules that failed, at the rule's own path.
+    super::caps::check_groups(&global, &b.groups, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -552,6 +560,9 @@ fn build_index(cfg: &mut Config) {
 
 struct Builder<'a> {
     regex: &'a dyn RegexFactory,
+    valid_selector: &'a dyn Fn(&str) -> bool,
+    /// Each rule's `caps.group`, with its path.
+    groups: Vec<(String, String)>,
     saved_groups: Option<&'a Map>,
     event_ids: NameMap,
     selectors: Vec<String>,
@@ -592,8 +603,11 @@ impl<'a> Builder<'a> {
             err(errors, path, "too many distinct selectors (at most 256)");
             return None;
         }
+        if !(self.valid_selector)(css) {
+            err(errors, path, format!("not a valid CSS selector: {css}"));
+            return None;
+        }
         self.selectors.push(css.into());
-        self.watch.selector_paths.push(path.into());
         Some((self.selectors.len() - 1) as u16)
     }
 
@@ -713,6 +727,9 @@ impl<'a> Builder<'a> {
         let fingerprint = o.map.get("trigger").map(fingerprint).unwrap_or_default();
         let caps_path = o.at("caps");
         let caps = super::caps::rule_caps(o.get("caps"), &caps_path, errors);
+        if let Some(g) = &caps.group {
+            self.groups.push((join(&caps_path, "group"), g.clone()));
+        }
         let ep = o.at("experiment");
         let id_for_key = o.map.get("id").and_then(Value::as_str).unwrap_or("");
         let experiment = o

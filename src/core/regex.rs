@@ -1,6 +1,48 @@
-//! Regular expressions behind a small trait, so the core stays pure: the browser build
-//! uses the page's own `RegExp` (no regex engine shipped in the wasm), native builds and
-//! tests use `regex-lite`.
+//! Regular expressions behind a small trait, so the core stays pure. The one engine, in
+//! the browser and natively alike, is [`LinearRegex`]: JavaScript's `RegExp` syntax run by
+//! a Pike VM (`vm.rs`), so no pattern and no text can make a match backtrack. A match
+//! costs at most (text length + 1) × (program length) steps. A pattern's program is at
+//! most [`MAX_INSTS`] instructions, and a text longer than its [`text_limit`] (so that
+//! text length × instructions stays within [`MAX_WORK`]) matches nothing: that bounds
+//! every match, whatever the pattern and the text (`tests/e2e/redos.test.mjs` measures it
+//! in the browser).
+
+mod parse;
+mod vm;
+
+pub use parse::{MAX_INSTS, MAX_PATTERN};
+
+/// Most steps (text bytes × program instructions) one match may take.
+pub const MAX_WORK: usize = 1 << 19;
+/// Longest text any pattern is run against, in bytes.
+pub const MAX_TEXT: usize = 32 * 1024;
+
+/// The longest text, in bytes, that `pattern` is run against: `MAX_WORK` over its program's
+/// length, at most [`MAX_TEXT`]. A longer text matches nothing (`$regex` is false).
+pub fn text_limit(pattern: &str) -> Result<usize, String> {
+    let (pattern, icase) = split_flags(pattern);
+    Ok(vm::Program::new(&parse::parse(pattern)?, icase).text_limit())
+}
+
+/// Instructions in `pattern`'s program, and the work (instructions visited) of one match
+/// of it against `text`: for tests of the bound, at most 3 × instructions × (characters
+/// + 1), and nothing past the text limit.
+pub fn work(pattern: &str, text: &str) -> Result<(usize, usize), String> {
+    let (pattern, icase) = split_flags(pattern);
+    let prog = vm::Program::new(&parse::parse(pattern)?, icase);
+    let mut work = 0;
+    if text.len() <= prog.text_limit() {
+        prog.run(text, &mut work);
+    }
+    Ok((prog.len(), work))
+}
+
+fn split_flags(pattern: &str) -> (&str, bool) {
+    match pattern.strip_prefix("(?i)") {
+        Some(rest) => (rest, true),
+        None => (pattern, false),
+    }
+}
 
 /// A compiled pattern.
 pub trait Matcher {
@@ -61,24 +103,23 @@ impl Matcher for Literal {
     }
 }
 
-/// The native implementation (tests, benchmarks, server-side use).
-#[cfg(not(target_arch = "wasm32"))]
-pub struct NativeRegex;
+/// Compiles patterns in JavaScript's syntax (no flags; a leading `(?i)`, which the core
+/// adds for `$regexi`, is the `i` flag) for the linear-time VM. Refused, with the reason:
+/// backreferences and lookaround (no linear-time algorithm exists for them), patterns
+/// over [`MAX_PATTERN`] bytes or [`MAX_INSTS`] instructions.
+pub struct LinearRegex;
 
-#[cfg(not(target_arch = "wasm32"))]
-impl Matcher for regex_lite::Regex {
+impl Matcher for vm::Program {
     fn is_match(&self, text: &str) -> bool {
-        regex_lite::Regex::is_match(self, text)
+        text.len() <= self.text_limit() && vm::Program::is_match(self, text)
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-impl RegexFactory for NativeRegex {
+impl RegexFactory for LinearRegex {
     fn compile(&self, pattern: &str) -> Result<Box<dyn Matcher>, String> {
-        match regex_lite::Regex::new(pattern) {
-            Ok(r) => Ok(Box::new(r)),
-            Err(e) => Err(format!("invalid regular expression: {e}")),
-        }
+        let (pattern, icase) = split_flags(pattern);
+        let node = parse::parse(pattern)?;
+        Ok(Box::new(vm::Program::new(&node, icase)))
     }
 }
 
@@ -113,7 +154,7 @@ mod tests {
         ];
         for p in patterns {
             let lit = Literal::parse(p).unwrap_or_else(|| panic!("{p:?} is a literal"));
-            let re = NativeRegex.compile(p).unwrap();
+            let re = LinearRegex.compile(p).unwrap();
             for t in texts {
                 assert_eq!(lit.is_match(t), re.is_match(t), "{p:?} on {t:?}");
             }

@@ -607,21 +607,11 @@ fn rescan(s: &S, io: &IntersectionObserver) {
     }
 }
 
-/// Selectors the browser cannot parse, as config errors at the path that used them.
-pub fn check_selectors(watch: &Watch) -> Vec<crate::core::reader::ConfigError> {
-    let mut out = Vec::new();
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return out;
-    };
-    for (sel, path) in watch.selectors.iter().zip(&watch.selector_paths) {
-        if doc.query_selector(sel).is_err() {
-            out.push(crate::core::reader::ConfigError {
-                path: path.clone(),
-                message: format!("not a valid CSS selector: {sel}"),
-            });
-        }
-    }
-    out
+/// Whether the browser parses `css` as a selector (true where there is no document to ask).
+pub fn valid_selector(css: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|doc| doc.query_selector(css).is_ok())
 }
 
 impl Listeners {

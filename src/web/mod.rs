@@ -5,7 +5,6 @@ pub mod host;
 pub mod listeners;
 pub mod page;
 pub mod reentry;
-pub mod regex;
 pub mod render;
 pub mod runtime;
 pub mod storage;
