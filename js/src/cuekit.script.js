@@ -397,9 +397,12 @@
     } catch (e) { /* the entry requests it itself */ }
   }
 
+  // Not taken by the entry (it failed first, or another copy runs): nobody needs it.
   function dropEarlyWasm() {
     try {
+      var record = Object.prototype.hasOwnProperty.call(window, EARLY) ? window[EARLY] : null;
       delete window[EARLY];
+      if (record && typeof record.abort === 'function') record.abort();
     } catch (e) { /* nothing to drop */ }
   }
 
