@@ -90,7 +90,7 @@ function ruleArg(value) {
 
 const warnedCalls = new Set();
 
-/** Runs one API call: anything it throws is one warning per method, never the host's problem. */
+/** Runs one API call: anything it throws is one warning per method and `empty()`. */
 function guard(method, empty, fn) {
   try {
     return fn();
@@ -101,7 +101,7 @@ function guard(method, empty, fn) {
         console.warn(`[cuekit] ${method}() failed: ${message(err)}`);
       } catch { /* no console */ }
     }
-    return empty;
+    return empty();
   }
 }
 
@@ -220,10 +220,9 @@ function load(options) {
   return loading;
 }
 
-// Every method is guarded (guard above): whatever the host passes and whatever happens
-// inside, a call returns its empty value rather than throwing into the page. Host strings
-// (rule ids, event names) go through text(): a value String() cannot convert is unusable,
-// not "no argument" (which means every rule for snooze, optOut and optIn).
+// Host strings (rule ids, event names) go through text(): a value String() cannot
+// convert is unusable, not "no argument" (which means every rule for snooze, optOut and
+// optIn). Every method is guarded below the class.
 class Cuekit {
   #core;
   #actions;
@@ -236,142 +235,136 @@ class Cuekit {
    * Non-function values are ignored with a warning.
    */
   actions(map) {
-    return guard('actions', undefined, () => {
-      if (!this.#core || !map || typeof map !== 'object') return;
-      for (const name of Object.keys(map)) {
-        const fn = map[name];
-        // defineProperty: also shadows a read-only property of a frozen init() actions object.
-        if (typeof fn === 'function') Object.defineProperty(this.#actions, name, { __proto__: null, value: fn, writable: true, configurable: true, enumerable: true });
-        else console.warn(`[cuekit] actions(): "${name}" is not a function; ignored`);
-      }
-    });
+    if (!this.#core || !map || typeof map !== 'object') return;
+    for (const name of Object.keys(map)) {
+      const fn = map[name];
+      // defineProperty: also shadows a read-only property of a frozen init() actions object.
+      if (typeof fn === 'function') Object.defineProperty(this.#actions, name, { __proto__: null, value: fn, writable: true, configurable: true, enumerable: true });
+      else console.warn(`[cuekit] actions(): "${name}" is not a function; ignored`);
+    }
   }
   /** Records a host event, e.g. track('add_to_cart', { sku: 'mug-1', price: 24 }). */
   track(name, props) {
-    guard('track', undefined, () => {
-      const core = this.#core;
-      if (!core) return;
-      // The common call: the properties cross into wasm as one JSON string made here
-      // (cheaper than wasm calling back for it). Anything unusual (a non-string name,
-      // properties JSON cannot represent) takes the general path, which warns.
-      let json;
-      if (typeof name === 'string') {
-        try {
-          json = props == null ? '{}' : JSON.stringify(props);
-        } catch {
-          json = undefined;
-        }
-      }
-      if (typeof json === 'string' && json.length <= 1048576) core.trackText(name, json);
-      else core.track(typeof name === 'string' ? name : undefined, typeof name === 'string' ? props : undefined);
-    });
+    const core = this.#core;
+    if (!core) return;
+    if (typeof name !== 'string') return core.track(undefined); // warns: not a string
+    // The common call: the properties cross into wasm as one JSON string made here
+    // (cheaper than wasm calling back for it). Properties JSON cannot represent take the
+    // general path, which warns.
+    let json;
+    try {
+      json = props == null ? '{}' : JSON.stringify(props);
+    } catch {
+      json = undefined;
+    }
+    if (typeof json === 'string' && json.length <= 1048576) core.trackText(name, json);
+    else core.track(name, props);
   }
   /** Merges host attributes (plan, cart, …) usable in conditions and messages. */
   identify(attributes) {
-    guard('identify', undefined, () => this.#core?.identify(attributes));
+    this.#core?.identify(attributes);
   }
   /** Records a page view for the current location (SPA navigation). */
   pageView() {
-    guard('pageView', undefined, () => this.#core?.pageView());
+    this.#core?.pageView();
   }
   /** Why a rule did or did not fire; null for an unknown id. */
   explain(ruleId) {
-    return guard('explain', null, () => {
-      const id = text(ruleId);
-      return this.#core && id !== null ? this.#core.explain(id) : null;
-    });
+    const id = text(ruleId);
+    return this.#core && id !== null ? this.#core.explain(id) : null;
   }
   /** The visitor and session as cuekit sees them. */
   visitor() {
-    return guard('visitor', null, () => (this.#core ? this.#core.visitor() : null));
+    return this.#core ? this.#core.visitor() : null;
   }
   /** The visitor dismissed a rule's prompt (feeds dismiss cooldowns). */
   dismiss(ruleId) {
-    return guard('dismiss', false, () => {
-      const id = text(ruleId);
-      return this.#core && id !== null ? this.#core.dismiss(id) : false;
-    });
+    const id = text(ruleId);
+    return this.#core && id !== null ? this.#core.dismiss(id) : false;
   }
   /** "Remind me later": snooze one rule (or every rule with '*') for a duration ("1d"). */
   snooze(ruleId, duration) {
-    return guard('snooze', false, () => {
-      const id = ruleArg(ruleId);
-      const d = typeof duration === 'number' ? duration : text(duration);
-      return this.#core && id !== null && d !== null ? this.#core.snooze(id, d) : false;
-    });
+    const id = ruleArg(ruleId);
+    const d = typeof duration === 'number' ? duration : text(duration);
+    return this.#core && id !== null && d !== null ? this.#core.snooze(id, d) : false;
   }
   /** "Don't show this again" for one rule, or quiet mode for all (no argument). */
   optOut(ruleId) {
-    return guard('optOut', false, () => {
-      const id = ruleArg(ruleId);
-      return this.#core && id !== null ? this.#core.optOut(id) : false;
-    });
+    const id = ruleArg(ruleId);
+    return this.#core && id !== null ? this.#core.optOut(id) : false;
   }
   /** Reverses an opt-out or snooze (one rule, or quiet mode with no argument). */
   optIn(ruleId) {
-    return guard('optIn', false, () => {
-      const id = ruleArg(ruleId);
-      return this.#core && id !== null ? this.#core.optIn(id) : false;
-    });
+    const id = ruleArg(ruleId);
+    return this.#core && id !== null ? this.#core.optIn(id) : false;
   }
   /** Records a conversion attributed to a rule. */
   convert(ruleId) {
-    return guard('convert', false, () => {
-      const id = text(ruleId);
-      return this.#core && id !== null ? this.#core.convert(id) : false;
-    });
+    const id = text(ruleId);
+    return this.#core && id !== null ? this.#core.convert(id) : false;
   }
   /** The host's consent decision (see requireConsent). */
   consent(granted) {
-    guard('consent', undefined, () => this.#core?.consent(Boolean(granted)));
+    this.#core?.consent(Boolean(granted));
   }
   /** Per experiment: this visitor's variant, exposure and outcomes. */
   stats() {
-    return guard('stats', [], () => (this.#core ? this.#core.stats() : []));
+    return this.#core ? this.#core.stats() : [];
   }
   /** The visitor's segments now. */
   segments() {
-    return guard('segments', [], () => (this.#core ? this.#core.segments() : []));
+    return this.#core ? this.#core.segments() : [];
   }
   /** Everything cuekit keeps about the visitor, as stored (for data-access requests). */
   export() {
-    return guard('export', null, () => (this.#core ? this.#core.export() : null));
+    return this.#core ? this.#core.export() : null;
   }
   /** Erases everything stored about the visitor. */
   forget() {
-    guard('forget', undefined, () => this.#core?.forget());
+    this.#core?.forget();
   }
   /** "storage" or "memory": where the visitor's state lives right now. */
   storage() {
-    return guard('storage', 'memory', () => (this.#core ? this.#core.storage() : 'memory'));
+    return this.#core ? this.#core.storage() : 'memory';
   }
   /** Subscribes to a lifecycle event; returns a function that unsubscribes. */
   on(event, handler) {
-    return guard('on', () => {}, () => {
-      const name = text(event);
-      if (typeof handler !== 'function' || !this.#core || name === null) return () => {};
-      this.#core.on(name, handler);
-      return () => guard('off', undefined, () => this.#core?.off(name, handler));
-    });
+    const name = text(event);
+    if (typeof handler !== 'function' || !this.#core || name === null) return noop;
+    this.#core.on(name, handler);
+    return () => this.off(name, handler);
   }
   off(event, handler) {
-    guard('off', undefined, () => {
-      const name = text(event);
-      if (typeof handler === 'function' && name !== null) this.#core?.off(name, handler);
-    });
+    const name = text(event);
+    if (typeof handler === 'function' && name !== null) this.#core?.off(name, handler);
   }
   /** Removes every listener, timer and handler. The instance is inert afterwards. */
   destroy() {
-    guard('destroy', undefined, () => {
-      const core = this.#core;
-      this.#core = null;
-      if (globalThis[RUNNING] === this) setRunning(undefined);
-      if (core) {
-        core.destroy();
-        core.free();
-      }
-    });
+    const core = this.#core;
+    this.#core = null;
+    if (globalThis[RUNNING] === this) setRunning(undefined);
+    if (core) {
+      core.destroy();
+      core.free();
+    }
   }
+}
+
+const noop = () => {};
+
+// Whatever the host passes and whatever happens inside, a call returns the method's
+// empty value (one warning per method) rather than throwing into the page.
+const EMPTY = { __proto__: null, explain: null, visitor: null, export: null, dismiss: false, snooze: false, optOut: false, optIn: false, convert: false, storage: 'memory', on: noop };
+for (const name of Object.getOwnPropertyNames(Cuekit.prototype)) {
+  const method = Cuekit.prototype[name];
+  if (name === 'constructor' || typeof method !== 'function') continue;
+  const empty = name === 'stats' || name === 'segments' ? () => [] : () => EMPTY[name];
+  Object.defineProperty(Cuekit.prototype, name, {
+    __proto__: null, writable: true, configurable: true,
+    value(...args) {
+      return guard(name, empty, () => method.apply(this, args));
+    },
+  });
 }
 
 Object.defineProperty(Cuekit.prototype, MARK, { __proto__: null, value: 'instance' });
