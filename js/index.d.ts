@@ -208,6 +208,13 @@ export type HostAction = (payload: { rule: string; context: Record<string, unkno
 export interface InitOptions {
   /** Where the .wasm file is served from (default: next to the JS). */
   wasmUrl?: string | URL;
+  /**
+   * Milliseconds the .wasm may take (request, download, compile) before init() rejects
+   * with "did not load within … s (wasmTimeout)" and the request is aborted: a positive
+   * number, or Infinity to wait for ever. Default 10000. The script tag's
+   * `data-wasm-timeout` sets it (and also bounds the config request and the entry module).
+   */
+  wasmTimeout?: number;
   /** Host actions that rules and buttons can call: { openChat({ rule, context }) { … } }. */
   actions?: Record<string, HostAction>;
   /**

@@ -37,6 +37,13 @@ const namespaceFree = {
         return `import { ${imported} } from "${path}";\nconst ${local} = { __proto__: null, ${fields} };`;
       });
       if (/^import \* as /m.test(text)) throw new Error('pkg/cuekit.js: a namespace import is left');
+      // The glue's own default, new URL('cuekit_bg.wasm', import.meta.url), would point next
+      // to js/index.js, where there is no .wasm: bundlers that emit such assets (Vite)
+      // warn on every build that it does not exist. js/src/index.js always passes the
+      // source, so the default is never used: it goes.
+      const fallback = /module_or_path = new URL\('cuekit_bg\.wasm', import\.meta\.url\);/;
+      if (!fallback.test(text)) throw new Error('pkg/cuekit.js: the default wasm URL was not found (wasm-bindgen changed?)');
+      text = text.replace(fallback, "throw new Error('cuekit: no WebAssembly source given');");
       return { contents: text, loader: 'js' };
     });
   },

@@ -5,9 +5,12 @@
   'use strict';
 
   var MARK = typeof Symbol === 'function' ? Symbol.for('cuekit.api') : '__cuekitApi';
-  var QUEUE_LIMIT = 100;
+  var QUEUE_LIMIT = 100; // calls other than choices, queued before ready
+  var CHOICE_LIMIT = 1000; // different choices (method and rule) queued before ready
+  var DEFAULT_TIMEOUT = 10000; // ms for the config, the entry module and the .wasm each
   var PREFIX = '[cuekit] ';
-  var warned = {};
+  // Every map keyed by a host string has no prototype ("toString", "__proto__" are keys).
+  var warned = Object.create(null);
 
   function warnOnce(key, text) {
     if (warned[key]) return;
@@ -17,9 +20,20 @@
     } catch (e) { /* no console */ }
   }
 
+  // A host value as a string, or null when String() throws (a null-prototype object, a
+  // throwing toString, a hostile Proxy): a bad argument never throws into the page.
+  function str(value) {
+    if (typeof value === 'string') return value;
+    try {
+      return String(value);
+    } catch (e) {
+      return null;
+    }
+  }
+
   function textOf(err) {
-    var text = err && typeof err.message === 'string' ? err.message : String(err);
-    return text.replace(/^cuekit: /, '');
+    var text = err && typeof err.message === 'string' ? err.message : str(err);
+    return (text === null ? 'unknown error' : text).replace(/^cuekit: /, '');
   }
 
   var script = document.currentScript;
@@ -74,6 +88,8 @@
   var status = 'loading';
   var instance = null;
   var queue = [];
+  var counted = 0; // entries of the queue that count against QUEUE_LIMIT
+  var choices = 0; // entries of the queue that are choices
   var registry = Object.create(null); // host actions given before the instance exists
   var api = {};
   var resolveReady;
@@ -83,6 +99,7 @@
 
   // What each method returns while loading or after a failure (no throw, ever).
   var EMPTY = {
+    __proto__: null,
     track: undefined, identify: undefined, pageView: undefined, consent: undefined,
     dismiss: false, snooze: false, optOut: false, optIn: false, convert: false,
     forget: undefined, off: undefined, destroy: undefined,
@@ -92,6 +109,9 @@
   var QUEUED = ['track', 'identify', 'pageView', 'consent', 'dismiss', 'snooze', 'optOut', 'optIn',
     'convert', 'forget', 'off', 'destroy'];
   var QUERIES = ['explain', 'visitor', 'export', 'stats', 'segments', 'storage'];
+  // The visitor's choices (and destroy) are never dropped for the bound: of each choice
+  // (method and rule) the latest is kept, at its place in the order of the calls.
+  var CHOICES = { __proto__: null, dismiss: 1, snooze: 1, optOut: 1, optIn: 1, consent: 1, forget: 1, destroy: 1 };
 
   function empty(method) {
     var v = EMPTY[method];
@@ -107,20 +127,61 @@
     return empty(method);
   }
 
+  // What makes two queued choices the same one (the later replaces the earlier), or null
+  // for a rule id that is no string (the instance would ignore the call). snooze, optOut
+  // and optIn of one rule are one choice, the latest of which holds: the replay makes
+  // them all in one millisecond, where the ledger cannot tell their order.
+  function choiceKey(method, args) {
+    if (method === 'consent') return 'consent:' + Boolean(args[0]);
+    if (method === 'forget' || method === 'destroy') return method;
+    var rule = args[0] === undefined || args[0] === null ? '*' : str(args[0]);
+    if (rule === null) return null;
+    return (method === 'dismiss' ? 'dismiss:' : 'choice:') + rule;
+  }
+
   function enqueue(entry) {
-    if (queue.length >= QUEUE_LIMIT) {
-      warnOnce('queue', 'more than ' + QUEUE_LIMIT + ' calls before cuekit was ready; later calls are dropped');
+    if (entry.key !== undefined) {
+      for (var j = 0; j < queue.length; j++) {
+        if (queue[j].key === entry.key) {
+          queue.splice(j, 1);
+          choices--;
+          break;
+        }
+      }
+      if (choices >= CHOICE_LIMIT) {
+        warnOnce('choices', 'more than ' + CHOICE_LIMIT + ' different choices before cuekit was ready; later ones are dropped');
+        return false;
+      }
+      choices++;
+    } else if (counted >= QUEUE_LIMIT) {
+      warnOnce('queue', 'more than ' + QUEUE_LIMIT + ' calls before cuekit was ready; later calls are dropped ' +
+        '(the visitor\'s choices are kept)');
       return false;
+    } else {
+      counted++;
     }
     queue.push(entry);
     return true;
+  }
+
+  function dequeue() {
+    var entry = queue.shift();
+    if (entry.key !== undefined) choices--;
+    else counted--;
+    return entry;
   }
 
   function queued(method) {
     return function () {
       var args = Array.prototype.slice.call(arguments);
       if (status === 'loading' || status === 'replaying') {
-        enqueue({ method: method, args: args });
+        var entry = { method: method, args: args };
+        if (CHOICES[method]) {
+          var key = choiceKey(method, args);
+          if (key === null) return empty(method);
+          entry.key = key;
+        }
+        enqueue(entry);
         return empty(method);
       }
       return status === 'ready' ? call(method, args) : empty(method);
@@ -140,7 +201,8 @@
   // on(): before ready the subscription is queued; the returned function unsubscribes
   // whether it is called before or after the replay.
   api.on = function (event, handler) {
-    if (typeof handler !== 'function') return function () {};
+    event = str(event);
+    if (typeof handler !== 'function' || event === null) return function () {};
     if (status === 'ready') {
       var off = call('on', [event, handler]);
       return typeof off === 'function' ? off : function () {};
@@ -168,10 +230,15 @@
       return;
     }
     if (status === 'failed') return;
-    var keys = Object.keys(map);
-    for (var k = 0; k < keys.length; k++) {
-      if (typeof map[keys[k]] === 'function') registry[keys[k]] = map[keys[k]];
-      else warnOnce('action:' + keys[k], 'actions(): "' + keys[k] + '" is not a function; ignored');
+    try {
+      var keys = Object.keys(map);
+      for (var k = 0; k < keys.length; k++) {
+        var fn = map[keys[k]];
+        if (typeof fn === 'function') registry[keys[k]] = fn;
+        else warnOnce('action:' + keys[k], 'actions(): "' + keys[k] + '" is not a function; ignored');
+      }
+    } catch (err) {
+      warnOnce('call:actions', 'actions() failed: ' + textOf(err));
     }
   };
 
@@ -190,6 +257,7 @@
   function fail(err) {
     status = 'failed';
     queue = [];
+    counted = choices = 0;
     api.error = textOf(err);
     warnOnce('failed', 'not started, every call is a no-op: ' + api.error);
     resolveReady(api);
@@ -200,7 +268,7 @@
     // Calls made while replaying (e.g. from a handler) go to the end of the queue, so the
     // order stays the order of the calls.
     while (queue.length) {
-      var entry = queue.shift();
+      var entry = dequeue();
       if (entry.cancelled) continue;
       var result = call(entry.method, entry.args);
       if (entry.method === 'on') entry.off = result;
@@ -223,7 +291,44 @@
     return new URL(value, document.baseURI).href;
   }
 
-  function readConfig() {
+  // data-wasm-timeout: milliseconds (a positive number), else 10 s. It bounds each of the
+  // config request, the entry module and (in init()) the .wasm, so `ready` always settles.
+  function timeoutMs() {
+    var v = attr('wasm-timeout');
+    var n = v === null || v === '' ? NaN : Number(v);
+    return n > 0 && n <= 2147483647 ? n : DEFAULT_TIMEOUT;
+  }
+
+  // `promise`, or a rejection with `text` after `ms` (then `onTimeout` runs, e.g. an abort).
+  function within(promise, ms, text, onTimeout) {
+    var timer;
+    var deadline = new Promise(function (resolve, reject) {
+      timer = setTimeout(function () {
+        reject(new Error(text + ' within ' + ms / 1000 + ' s'));
+        try {
+          if (onTimeout) onTimeout();
+        } catch (e) { /* nothing to abort */ }
+      }, ms);
+    });
+    // race() handles the loser's rejection too: no unhandled rejection.
+    return Promise.race([promise, deadline]).then(function (v) {
+      clearTimeout(timer);
+      return v;
+    }, function (err) {
+      clearTimeout(timer);
+      throw err;
+    });
+  }
+
+  function abortable() {
+    try {
+      return typeof AbortController === 'function' ? new AbortController() : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function readConfig(ms) {
     var source = attr('config');
     if (source && source.charAt(0) !== '#') {
       var url = resolveUrl(source);
@@ -231,13 +336,17 @@
       var init = Object.create(null);
       init.credentials = 'same-origin';
       init.headers = { Accept: 'application/json' };
-      return fetch(url, init).then(function (res) {
+      var controller = abortable();
+      if (controller) init.signal = controller.signal;
+      return within(fetch(url, init).then(function (res) {
         if (!res.ok) throw new Error('could not load the config ' + source + ': HTTP ' + res.status);
         return res.text();
       }, function (err) {
         throw new Error('could not load the config ' + source + ': ' + textOf(err));
       }).then(function (text) {
         return parseConfig(text, source);
+      }), ms, 'could not load the config ' + source + ': no answer', function () {
+        if (controller) controller.abort();
       });
     }
     var id = source ? source.slice(1) : 'cuekit-config';
@@ -273,18 +382,27 @@
       if (typeof Symbol === 'function' && window[Symbol.for('cuekit.running')]) return;
       var init = Object.create(null); // a polluted Object.prototype cannot reach the request
       init.credentials = 'same-origin';
+      var controller = abortable();
+      if (controller) init.signal = controller.signal;
       var response = fetch(url, init);
       response.then(null, function () { /* the entry reports it, or nobody needs it */ });
       var record = Object.create(null);
       record.url = url;
       record.response = response;
+      // The entry aborts it when it gives up waiting (wasmTimeout).
+      record.abort = function () {
+        if (controller) controller.abort();
+      };
       Object.defineProperty(window, EARLY, { __proto__: null, value: record, configurable: true, writable: true });
     } catch (e) { /* the entry requests it itself */ }
   }
 
+  // Not taken by the entry (it failed first, or another copy runs): nobody needs it.
   function dropEarlyWasm() {
     try {
+      var record = Object.prototype.hasOwnProperty.call(window, EARLY) ? window[EARLY] : null;
       delete window[EARLY];
+      if (record && typeof record.abort === 'function') record.abort();
     } catch (e) { /* nothing to drop */ }
   }
 
@@ -292,11 +410,13 @@
     if (!script || !script.src) throw new Error('cannot find the cuekit script element (document.currentScript)');
     var entry = new URL('./index.js', script.src).href;
     var wasm = attr('wasm');
-    var options = { actions: registry, on: {} };
+    var ms = timeoutMs();
+    var options = { actions: registry, on: Object.create(null), wasmTimeout: ms };
     if (wasm) options.wasmUrl = resolveUrl(wasm);
     prefetchWasm(options.wasmUrl || new URL('../pkg/cuekit_bg.wasm', entry).href);
     // Both are started at once; Promise.all handles both rejections (no unhandled one).
-    return Promise.all([readConfig(), import(entry)]).then(function (parts) {
+    var module = within(import(entry), ms, 'the cuekit module ' + entry + ' did not load');
+    return Promise.all([readConfig(ms), module]).then(function (parts) {
       var mod = parts[1];
       if (!mod || typeof mod.init !== 'function') throw new Error(entry + ' is not the cuekit module');
       // Subscriptions queued so far are in place before init's start-up page view, so
@@ -305,10 +425,11 @@
       queue = queue.filter(function (q) {
         if (q.method !== 'on') return true;
         if (!q.cancelled) subs.push(q);
+        counted--;
         return false;
       });
       subs.forEach(function (q) {
-        var event = String(q.args[0]);
+        var event = q.args[0]; // a string (api.on)
         var handler = q.args[1];
         var wrapper = function (payload) {
           if (!q.cancelled) return handler(payload);

@@ -60,8 +60,49 @@ function actionLookup(registry, host) {
 }
 
 function message(err) {
-  const text = err && typeof err.message === 'string' ? err.message : String(err);
-  return text.replace(/^cuekit: /, '');
+  let t;
+  try {
+    t = err && typeof err.message === 'string' ? err.message : String(err);
+  } catch {
+    t = 'unknown error';
+  }
+  return t.replace(/^cuekit: /, '');
+}
+
+/**
+ * A host value as a string (a rule id, an event name), or null when it has none: String()
+ * throws for a null-prototype object, a throwing toString or a hostile Proxy, and a host's
+ * bad argument must never throw back into its page.
+ */
+function text(value) {
+  if (typeof value === 'string') return value;
+  try {
+    return String(value);
+  } catch {
+    return null;
+  }
+}
+
+/** A rule argument where none means every rule: undefined for none, null when unusable. */
+function ruleArg(value) {
+  return value === undefined || value === null ? undefined : text(value);
+}
+
+const warnedCalls = new Set();
+
+/** Runs one API call: anything it throws is one warning per method and `empty()`. */
+function guard(method, empty, fn) {
+  try {
+    return fn();
+  } catch (err) {
+    if (!warnedCalls.has(method)) {
+      warnedCalls.add(method);
+      try {
+        console.warn(`[cuekit] ${method}() failed: ${message(err)}`);
+      } catch { /* no console */ }
+    }
+    return empty();
+  }
 }
 
 /** True when the bytes start with the WebAssembly magic number "\0asm". */
@@ -72,7 +113,7 @@ function isWasm(bytes) {
 
 // The script-tag loader requests the .wasm while this module loads and leaves the
 // pending response here (js/src/cuekit.script.js, prefetchWasm): taken once, and only
-// for the URL about to be fetched.
+// for the URL about to be fetched. Its `abort` cancels that request (on a timeout).
 const EARLY_WASM = Symbol.for('cuekit.wasm');
 function earlyWasm(url) {
   if (!Object.prototype.hasOwnProperty.call(globalThis, EARLY_WASM)) return null;
@@ -83,19 +124,34 @@ function earlyWasm(url) {
     return null;
   }
   if (!record || record.url !== url || !record.response || typeof record.response.then !== 'function') return null;
-  return record.response;
+  return record;
+}
+
+/** How long the .wasm may take (request, download, compile): `wasmTimeout` in ms, 10 s by default. */
+const DEFAULT_WASM_TIMEOUT = 10_000;
+function wasmTimeout(options) {
+  const t = option(options, 'wasmTimeout');
+  return typeof t === 'number' && t > 0 && (t <= 2_147_483_647 || t === Infinity) ? t : DEFAULT_WASM_TIMEOUT;
 }
 
 // Fetches the .wasm and checks it before handing it to wasm-bindgen, so that a 404 or an
 // HTML page served in its place fails with one clear error (and not a console warning
 // from wasm-bindgen's MIME fallback followed by a CompileError).
-async function fetchWasm(url) {
+async function fetchWasm(url, signal) {
   const shown = String(url);
   let res;
   try {
-    // A null-prototype init: a polluted Object.prototype (method, body, mode, integrity…)
-    // cannot reach the request.
-    res = await (earlyWasm(shown) || fetch(url, Object.assign(Object.create(null), { credentials: 'same-origin' })));
+    const early = earlyWasm(shown);
+    if (early) {
+      if (signal && typeof early.abort === 'function') signal.addEventListener('abort', () => early.abort());
+      res = await early.response;
+    } else {
+      // A null-prototype init: a polluted Object.prototype (method, body, mode, integrity…)
+      // cannot reach the request.
+      const init = Object.assign(Object.create(null), { credentials: 'same-origin' });
+      if (signal) init.signal = signal;
+      res = await fetch(url, init);
+    }
   } catch (err) {
     throw new Error(`cuekit: could not fetch the WebAssembly file ${shown}: ${message(err)}`);
   }
@@ -111,27 +167,52 @@ async function fetchWasm(url) {
   return bytes;
 }
 
-async function loadOnce(wasmUrl) {
+async function instantiate(wasmUrl, signal) {
+  let source = wasmUrl;
+  if (typeof source === 'string' || source instanceof URL) source = await fetchWasm(source, signal);
+  try {
+    await wasmInit({ module_or_path: source });
+  } catch (err) {
+    const t = message(err);
+    if (/unsafe-eval|Content Security Policy/i.test(t)) {
+      throw new Error(`cuekit: the page's Content-Security-Policy does not allow WebAssembly (add 'wasm-unsafe-eval' to script-src): ${t}`);
+    }
+    throw new Error(`cuekit: could not start the WebAssembly module: ${t}`);
+  }
+}
+
+// The .wasm within `timeout` ms, or a rejection that says so: a request that is never
+// answered, or a body that stops half-way, must not leave init() (and the script tag's
+// `ready`) pending forever. The request is aborted then; a later init() tries again.
+async function loadOnce(wasmUrl, timeout) {
   if (typeof WebAssembly !== 'object' || WebAssembly === null || typeof WebAssembly.instantiate !== 'function') {
     throw new Error('cuekit: WebAssembly is not available in this browser (or is disabled)');
   }
   let source = wasmUrl;
   if (source === undefined || source === null || source === '') source = new URL('../pkg/cuekit_bg.wasm', import.meta.url);
-  if (typeof source === 'string' || source instanceof URL) source = await fetchWasm(source);
+  const controller = typeof AbortController === 'function' ? new AbortController() : null;
+  const what = typeof source === 'string' || source instanceof URL ? `the WebAssembly file ${String(source)}` : 'the WebAssembly module';
+  let timer;
+  const deadline = new Promise((resolve, reject) => {
+    if (timeout === Infinity) return;
+    timer = setTimeout(() => {
+      reject(new Error(`cuekit: ${what} did not load within ${timeout / 1000} s (wasmTimeout)`));
+      try {
+        controller?.abort();
+      } catch { /* nothing to abort */ }
+    }, timeout);
+  });
   try {
-    await wasmInit({ module_or_path: source });
-  } catch (err) {
-    const text = message(err);
-    if (/unsafe-eval|Content Security Policy/i.test(text)) {
-      throw new Error(`cuekit: the page's Content-Security-Policy does not allow WebAssembly (add 'wasm-unsafe-eval' to script-src): ${text}`);
-    }
-    throw new Error(`cuekit: could not start the WebAssembly module: ${text}`);
+    // race() handles a rejection of the loser too: no unhandled rejection after a timeout.
+    await Promise.race([instantiate(source, controller?.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
-function load(wasmUrl) {
+function load(options) {
   if (!loading) {
-    loading = loadOnce(wasmUrl).catch((err) => {
+    loading = loadOnce(option(options, 'wasmUrl'), wasmTimeout(options)).catch((err) => {
       loading = null;
       throw err;
     });
@@ -180,6 +261,9 @@ function guarded(core) {
   });
 }
 
+// Host strings (rule ids, event names) go through text(): a value String() cannot
+// convert is unusable, not "no argument" (which means every rule for snooze, optOut and
+// optIn). Every method is guarded below the class.
 class Cuekit {
   #core;
   #actions;
@@ -194,8 +278,9 @@ class Cuekit {
   actions(map) {
     if (!this.#core || !map || typeof map !== 'object') return;
     for (const name of Object.keys(map)) {
+      const fn = map[name];
       // defineProperty: also shadows a read-only property of a frozen init() actions object.
-      if (typeof map[name] === 'function') Object.defineProperty(this.#actions, name, { __proto__: null, value: map[name], writable: true, configurable: true, enumerable: true });
+      if (typeof fn === 'function') Object.defineProperty(this.#actions, name, { __proto__: null, value: fn, writable: true, configurable: true, enumerable: true });
       else console.warn(`[cuekit] actions(): "${name}" is not a function; ignored`);
     }
   }
@@ -203,18 +288,17 @@ class Cuekit {
   track(name, props) {
     const core = this.#core;
     if (!core) return;
+    if (typeof name !== 'string') return core.track(undefined); // warns: not a string
     // The common call: the properties cross into wasm as one JSON string made here
-    // (cheaper than wasm calling back for it). Anything unusual (a non-string name,
-    // properties JSON cannot represent) takes the general path, which warns.
-    let text;
-    if (typeof name === 'string') {
-      try {
-        text = props == null ? '{}' : JSON.stringify(props);
-      } catch {
-        text = undefined;
-      }
+    // (cheaper than wasm calling back for it). Properties JSON cannot represent take the
+    // general path, which warns.
+    let json;
+    try {
+      json = props == null ? '{}' : JSON.stringify(props);
+    } catch {
+      json = undefined;
     }
-    if (typeof text === 'string' && text.length <= 1048576) core.trackText(name, text);
+    if (typeof json === 'string' && json.length <= 1048576) core.trackText(name, json);
     else core.track(name, props);
   }
   /** Merges host attributes (plan, cart, …) usable in conditions and messages. */
@@ -227,7 +311,8 @@ class Cuekit {
   }
   /** Why a rule did or did not fire; null for an unknown id. */
   explain(ruleId) {
-    return this.#core ? this.#core.explain(String(ruleId)) : null;
+    const id = text(ruleId);
+    return this.#core && id !== null ? this.#core.explain(id) : null;
   }
   /** The visitor and session as cuekit sees them. */
   visitor() {
@@ -235,23 +320,29 @@ class Cuekit {
   }
   /** The visitor dismissed a rule's prompt (feeds dismiss cooldowns). */
   dismiss(ruleId) {
-    return this.#core ? this.#core.dismiss(String(ruleId)) : false;
+    const id = text(ruleId);
+    return this.#core && id !== null ? this.#core.dismiss(id) : false;
   }
   /** "Remind me later": snooze one rule (or every rule with '*') for a duration ("1d"). */
   snooze(ruleId, duration) {
-    return this.#core ? this.#core.snooze(ruleId, duration) : false;
+    const id = ruleArg(ruleId);
+    const d = typeof duration === 'number' ? duration : text(duration);
+    return this.#core && id !== null && d !== null ? this.#core.snooze(id, d) : false;
   }
   /** "Don't show this again" for one rule, or quiet mode for all (no argument). */
   optOut(ruleId) {
-    return this.#core ? this.#core.optOut(ruleId) : false;
+    const id = ruleArg(ruleId);
+    return this.#core && id !== null ? this.#core.optOut(id) : false;
   }
   /** Reverses an opt-out or snooze (one rule, or quiet mode with no argument). */
   optIn(ruleId) {
-    return this.#core ? this.#core.optIn(ruleId) : false;
+    const id = ruleArg(ruleId);
+    return this.#core && id !== null ? this.#core.optIn(id) : false;
   }
   /** Records a conversion attributed to a rule. */
   convert(ruleId) {
-    return this.#core ? this.#core.convert(String(ruleId)) : false;
+    const id = text(ruleId);
+    return this.#core && id !== null ? this.#core.convert(id) : false;
   }
   /** The host's consent decision (see requireConsent). */
   consent(granted) {
@@ -279,12 +370,14 @@ class Cuekit {
   }
   /** Subscribes to a lifecycle event; returns a function that unsubscribes. */
   on(event, handler) {
-    if (typeof handler !== 'function' || !this.#core) return () => {};
-    this.#core.on(String(event), handler);
-    return () => this.#core?.off(String(event), handler);
+    const name = text(event);
+    if (typeof handler !== 'function' || !this.#core || name === null) return noop;
+    this.#core.on(name, handler);
+    return () => this.off(name, handler);
   }
   off(event, handler) {
-    if (typeof handler === 'function') this.#core?.off(String(event), handler);
+    const name = text(event);
+    if (typeof handler === 'function' && name !== null) this.#core?.off(name, handler);
   }
   /** Removes every listener, timer and handler. The instance is inert afterwards. */
   destroy() {
@@ -296,6 +389,23 @@ class Cuekit {
       core.free();
     }
   }
+}
+
+const noop = () => {};
+
+// Whatever the host passes and whatever happens inside, a call returns the method's
+// empty value (one warning per method) rather than throwing into the page.
+const EMPTY = { __proto__: null, explain: null, visitor: null, export: null, dismiss: false, snooze: false, optOut: false, optIn: false, convert: false, storage: 'memory', on: noop };
+for (const name of Object.getOwnPropertyNames(Cuekit.prototype)) {
+  const method = Cuekit.prototype[name];
+  if (name === 'constructor' || typeof method !== 'function') continue;
+  const empty = name === 'stats' || name === 'segments' ? () => [] : () => EMPTY[name];
+  Object.defineProperty(Cuekit.prototype, name, {
+    __proto__: null, writable: true, configurable: true,
+    value(...args) {
+      return guard(name, empty, () => method.apply(this, args));
+    },
+  });
 }
 
 Object.defineProperty(Cuekit.prototype, MARK, { __proto__: null, value: 'instance' });
@@ -311,7 +421,7 @@ export async function init(config, options = {}) {
   let early;
   if (!running() && !starting()) {
     early = beforeLoad(config);
-    await load(option(options, 'wasmUrl'));
+    await load(options);
   }
   const other = starting();
   if (other) {
@@ -411,7 +521,7 @@ async function start(config, options, text) {
 
 /** Checks a config without starting anything: [] when valid, else [{ path, message }]. */
 export async function validate(config, options = {}) {
-  await load(option(options, 'wasmUrl'));
+  await load(options);
   return wasmValidate(config);
 }
 
@@ -421,6 +531,6 @@ export async function validate(config, options = {}) {
  * chi-square tests across variants, and tooSmall when the sample is too small to conclude.
  */
 export async function analyze(counts, options = {}) {
-  await load(option(options, 'wasmUrl'));
+  await load(options);
   return wasmAnalyze(counts);
 }

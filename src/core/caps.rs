@@ -111,7 +111,20 @@ impl Ledger {
             k => k,
         };
         // Entries form a set: a second identical event in the same millisecond is
-        // recorded a millisecond later, so it still counts.
+        // recorded a millisecond later, so it still counts. A choice is recorded after
+        // the rule's latest choice, so the later call wins even within one millisecond
+        // (`optIn(r); optOut(r)` leaves `r` opted out).
+        let at = if kind.class() == CHOICE {
+            let latest = self
+                .entries
+                .iter()
+                .filter(|e| e.rule == rule && e.kind.class() == CHOICE)
+                .map(|e| e.at.saturating_add(1))
+                .max();
+            latest.map_or(at, |l| at.max(l))
+        } else {
+            at
+        };
         let mut entry = Entry {
             at,
             rule: rule.into(),
@@ -762,8 +775,20 @@ mod tests {
             let kind = kinds[next(kinds.len() as u64) as usize];
             let at = step * 10 + next(25);
             fast.record(&rule, kind, at);
-            // The reference: the union with the same entry, fully normalized.
+            // The reference: the union with the same entry, fully normalized (a choice
+            // goes after the rule's latest choice).
             let mut at2 = at;
+            if kind.class() == CHOICE {
+                if let Some(l) = slow
+                    .entries
+                    .iter()
+                    .filter(|e| e.rule == rule && e.kind.class() == CHOICE)
+                    .map(|e| e.at + 1)
+                    .max()
+                {
+                    at2 = at2.max(l);
+                }
+            }
             while slow
                 .entries
                 .iter()
@@ -1028,6 +1053,20 @@ mod tests {
             }
         }
         assert!(checked > 1000, "too few choices exercised: {checked}");
+    }
+
+    #[test]
+    fn the_later_choice_wins_within_one_millisecond() {
+        let mut l = Ledger::default();
+        l.record("y", Kind::OptIn, 1000);
+        l.record("y", Kind::OptOut, 1000);
+        assert!(l.opted_out("y"), "optIn then optOut in one ms: opted out");
+        l.record("y", Kind::OptIn, 1000);
+        assert!(!l.opted_out("y"), "then optIn: opted in");
+        l.record("z", Kind::OptOut, 1000);
+        l.record("z", Kind::Snooze(60_000), 1000);
+        assert!(!l.opted_out("z"));
+        assert!(l.snoozed_until("z", 1000).is_some());
     }
 
     #[test]

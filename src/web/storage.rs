@@ -230,22 +230,27 @@ impl Store {
     }
 }
 
-/// A random visitor id: 128 bits from `crypto.getRandomValues` (there in every context,
-/// secure or not: `crypto.randomUUID` is not on plain-http pages), as 32 hex digits;
-/// `Math.random` only where no `crypto` exists at all.
+/// A random id in the form of a version-4 UUID, from `crypto.getRandomValues()` (present
+/// in every context, unlike `crypto.randomUUID()`, which plain-http pages lack), else
+/// `Math.random`.
 pub fn random_id() -> String {
     let mut bytes = [0u8; 16];
     let filled = web_sys::window()
         .and_then(|w| w.crypto().ok())
         .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
     if !filled {
-        for b in bytes.iter_mut() {
+        for b in &mut bytes {
             *b = (js_sys::Math::random() * 256.0) as u8;
         }
     }
-    let mut s = String::with_capacity(32);
-    for b in bytes {
-        for d in [b >> 4, b & 0xf] {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let mut s = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        for d in [b >> 4, b & 0x0f] {
             s.push(char::from_digit(u32::from(d), 16).unwrap_or('0'));
         }
     }
