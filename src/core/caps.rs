@@ -66,6 +66,22 @@ impl Kind {
 /// The class of the visitor's choices (snooze, opt-out, opt-in): the latest one counts.
 const CHOICE: u8 = 4;
 
+/// When a choice made at `at` is recorded: after the rule's latest choice when that one
+/// is not older (made in the same millisecond, or stamped a few milliseconds ahead by
+/// this rule), so the later call wins (`optIn(r); optOut(r)` leaves `r` opted out). A
+/// latest choice further ahead than `FUTURE_TOLERANCE_MS` is a clock jump: the time stays.
+fn choice_time(entries: &[Entry], rule: &str, at: u64) -> u64 {
+    let latest = entries
+        .iter()
+        .filter(|e| e.rule == rule && e.kind.class() == CHOICE)
+        .map(|e| e.at)
+        .max();
+    match latest {
+        Some(l) if l >= at && l - at < FUTURE_TOLERANCE_MS => l.saturating_add(1),
+        _ => at,
+    }
+}
+
 /// The rule id that stands for "every rule" (quiet mode).
 pub const ALL: &str = "*";
 /// Entries kept per (rule, class), newest first (so counting caps go up to 16).
@@ -111,17 +127,9 @@ impl Ledger {
             k => k,
         };
         // Entries form a set: a second identical event in the same millisecond is
-        // recorded a millisecond later, so it still counts. A choice is recorded after
-        // the rule's latest choice, so the later call wins even within one millisecond
-        // (`optIn(r); optOut(r)` leaves `r` opted out).
+        // recorded a millisecond later, so it still counts.
         let at = if kind.class() == CHOICE {
-            let latest = self
-                .entries
-                .iter()
-                .filter(|e| e.rule == rule && e.kind.class() == CHOICE)
-                .map(|e| e.at.saturating_add(1))
-                .max();
-            latest.map_or(at, |l| at.max(l))
+            choice_time(&self.entries, rule, at)
         } else {
             at
         };
@@ -777,18 +785,11 @@ mod tests {
             fast.record(&rule, kind, at);
             // The reference: the union with the same entry, fully normalized (a choice
             // goes after the rule's latest choice).
-            let mut at2 = at;
-            if kind.class() == CHOICE {
-                if let Some(l) = slow
-                    .entries
-                    .iter()
-                    .filter(|e| e.rule == rule && e.kind.class() == CHOICE)
-                    .map(|e| e.at + 1)
-                    .max()
-                {
-                    at2 = at2.max(l);
-                }
-            }
+            let mut at2 = if kind.class() == CHOICE {
+                choice_time(&slow.entries, &rule, at)
+            } else {
+                at
+            };
             while slow
                 .entries
                 .iter()
