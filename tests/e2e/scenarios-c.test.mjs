@@ -185,13 +185,21 @@ test('S20: consent: nothing is stored and no webhook is sent until consent(true)
     assert.equal(await page.evaluate(() => window.ck.storage()), 'storage');
     assert.equal(await page.evaluate(() => window.ck.visitor().visitor.id), id);
 
-    // Withdrawn: erased, and nothing more is sent.
+    // Withdrawn: erased, and nothing more is sent. What stays stored is the withdrawal
+    // alone (no identifier, no data), so no other tab can bring the record back.
+    const onlyWithdrawal = async () => {
+      assert.deepEqual(await cuekitKeys(), ['cuekit:state']);
+      const rec = JSON.parse(await page.evaluate(() => localStorage.getItem('cuekit:state')));
+      assert.deepEqual(Object.keys(rec).sort(), ['consent', 'consentAt', 'erased', 'v']);
+      assert.equal(rec.consent, false);
+    };
     await page.evaluate(() => window.ck.consent(false));
-    assert.deepEqual(await cuekitKeys(), []);
+    await onlyWithdrawal();
+    assert.notEqual(await page.evaluate(() => window.ck.visitor().visitor.id), id, 'a new visitor id');
     await addToCart();
     await page.waitForTimeout(1_000);
     assert.equal(rx.requests.length, 1, 'no webhook after consent(false)');
-    assert.deepEqual(await cuekitKeys(), []);
+    await onlyWithdrawal();
     await context.close();
   } finally {
     await rx.close();
