@@ -3,7 +3,7 @@
 //! says why (issue 20, item 13; the browser side is tests/e2e/host-dom.test.mjs).
 #![cfg(not(target_arch = "wasm32"))]
 
-use cuekit::core::caps::Kind;
+use cuekit::core::caps::{Kind, Suppressed};
 use cuekit::core::config::compile;
 use cuekit::core::engine::{Decision, Engine, Signal};
 use cuekit::core::regex::LinearRegex;
@@ -44,12 +44,21 @@ fn shows(e: &Engine, rule: &str) -> usize {
         .count()
 }
 
+/// What the browser layer says when the message could not be put on the page.
+fn failed_render() -> Result<(), Suppressed> {
+    Err(Suppressed {
+        cap: "render".into(),
+        reason: "the render failed".into(),
+        until: None,
+    })
+}
+
 #[test]
 fn a_failed_render_counts_nothing_and_the_next_eligible_show_happens() {
     let mut e = engine();
     let t = 1_000_000;
     let d = fire(&mut e, "go", t);
-    let r = e.admit_shown(&d, t, || false);
+    let r = e.admit_shown(&d, t, failed_render);
     assert_eq!(r.map_err(|s| s.cap), Err("render".to_string()));
     assert_eq!(shows(&e, "modal"), 0);
     assert_eq!(e.showing(), None, "nothing is on screen");
@@ -61,7 +70,7 @@ fn a_failed_render_counts_nothing_and_the_next_eligible_show_happens() {
     );
     // perSession 1 was not used up: the next render that works shows.
     let d = fire(&mut e, "go", t + 1_000);
-    assert!(e.admit_shown(&d, t + 1_000, || true).is_ok());
+    assert!(e.admit_shown(&d, t + 1_000, || Ok(())).is_ok());
     assert_eq!(shows(&e, "modal"), 1);
     let d = fire(&mut e, "go", t + 2_000);
     assert!(e.admit(&d, t + 2_000).is_err(), "and now the cap holds");
@@ -72,9 +81,9 @@ fn a_failed_render_exposes_no_variant() {
     let mut e = engine();
     let t = 1_000_000;
     let d = fire(&mut e, "go-exp", t);
-    assert!(e.admit_shown(&d, t, || false).is_err());
+    assert!(e.admit_shown(&d, t, failed_render).is_err());
     assert!(e.take_exposures().is_empty(), "no exposure without a show");
     let d = fire(&mut e, "go-exp", t + 1_000);
-    assert!(e.admit_shown(&d, t + 1_000, || true).is_ok());
+    assert!(e.admit_shown(&d, t + 1_000, || Ok(())).is_ok());
     assert_eq!(e.take_exposures().len(), 1);
 }

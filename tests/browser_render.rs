@@ -335,27 +335,28 @@ fn hide_returns_focus_and_non_modals_never_take_it() {
 async fn a_modal_waits_while_the_visitor_types() {
     let input = add("input", "ck-field");
     input.focus().unwrap();
-    let (mut r, _) = recorder();
+    let (mut r, seen) = recorder();
     let mut m = message(Format::Modal);
     m.buttons = vec![button("Chat")];
-    assert!(r.show("m", &m));
-    assert_eq!(r.showing(), ["m"]);
-    let rendered = || {
-        doc()
-            .query_selector("[data-cuekit-root]")
-            .unwrap()
-            .and_then(|h| h.shadow_root())
-            .map(|sr| count(&sr, "[role=dialog]"))
-            .unwrap_or(0)
-    };
-    assert_eq!(rendered(), 0, "nothing while typing");
+    // The modal must wait: the caller holds the decision back (nothing is rendered, the
+    // visitor keeps their focus) and decides again when told the screen is free.
+    assert!(r.must_wait(&m), "a modal waits while the visitor types");
+    assert!(!r.must_wait(&message(Format::Toast)), "a toast does not");
+    assert!(r.showing().is_empty());
     assert_eq!(doc().active_element().as_ref(), Some(input.as_ref()));
     sleep(50).await;
-    assert_eq!(rendered(), 0);
+    assert!(seen.borrow().is_empty(), "nothing reported while typing");
     input.blur().unwrap();
     sleep(50).await;
-    assert_eq!(rendered(), 1, "shown once the field lost focus");
+    assert_eq!(
+        *seen.borrow(),
+        vec![(String::new(), UiOutcome::Free)],
+        "the screen is free once the field lost focus"
+    );
+    assert!(!r.must_wait(&m));
+    assert!(r.show("m", &m));
     let sr = shadow();
+    assert_eq!(count(&sr, "[role=dialog]"), 1);
     assert_eq!(
         shadow_active(&sr).as_ref(),
         find(&sr, ".ck-actions button").as_ref()
@@ -367,13 +368,18 @@ async fn a_modal_waits_while_the_visitor_types() {
 #[wasm_bindgen_test]
 async fn a_second_modal_waits_for_the_first() {
     let (mut r, _) = recorder();
+    assert!(!r.must_wait(&message(Format::Modal)));
     assert!(r.show("a", &message(Format::Modal)));
-    assert!(r.show("b", &message(Format::Modal)));
+    assert!(
+        r.must_wait(&message(Format::Modal)),
+        "another modal is open"
+    );
     let sr = shadow();
     assert_eq!(count(&sr, "[role=dialog]"), 1);
-    assert_eq!(r.showing(), ["a", "b"]);
+    assert_eq!(r.showing(), ["a"]);
     r.hide("a");
-    sleep(50).await;
+    assert!(!r.must_wait(&message(Format::Modal)), "free once it closed");
+    assert!(r.show("b", &message(Format::Modal)));
     assert_eq!(count(&sr, "[role=dialog]"), 1);
     assert!(find(&sr, "[data-ck-rule=b] [role=dialog]").is_some());
     assert_eq!(r.showing(), ["b"]);
@@ -563,7 +569,7 @@ async fn drop_removes_everything_and_reports_nothing_more() {
     m.auto_hide = 800;
     m.buttons = vec![button("Chat")];
     assert!(r.show("m", &m));
-    assert!(r.show("m2", &m), "waits behind the first modal");
+    assert!(r.must_wait(&m), "a second modal waits behind the first");
     let mut i = message(Format::Inline);
     i.target = Some("#ck-inline-target2".into());
     i.countdown = Some((now() + 1_000, String::new(), String::new(), None));

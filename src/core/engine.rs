@@ -1254,18 +1254,19 @@ impl Engine {
     /// (and, for displayed prompts, the prompt is on screen until `closed`); on failure
     /// the reason is kept for `explain`.
     pub fn admit(&mut self, d: &Decision, now: u64) -> Result<(), Suppressed> {
-        self.admit_shown(d, now, || true)
+        self.admit_shown(d, now, || Ok(()))
     }
 
     /// `admit`, where the show happens only if `show` (called once the caps and the
-    /// experiment let the decision through) says the visitor got it, e.g. the message is
-    /// in the page. When it says no, nothing is counted (no ledger entry, no exposure,
-    /// nothing on screen) and the decision is suppressed with cap `render`.
+    /// experiment let the decision through) puts it in front of the visitor, e.g. the
+    /// message is in the page. When it cannot (the render failed, or a modal must wait),
+    /// nothing is counted (no ledger entry, no exposure, nothing on screen) and the
+    /// decision is suppressed with the reason `show` gives.
     pub fn admit_shown(
         &mut self,
         d: &Decision,
         now: u64,
-        show: impl FnOnce() -> bool,
+        show: impl FnOnce() -> Result<(), Suppressed>,
     ) -> Result<(), Suppressed> {
         self.state.ledger.clamp_future(now);
         let Some(rule) = self.cfg.rules.get(d.rule) else {
@@ -1343,19 +1344,17 @@ impl Engine {
                     until: None,
                 })
             }
-            (Ok(()), _) if !show() => {
-                Err(Suppressed {
-                    cap: "render".into(),
-                    reason: "the message could not be put on the page (no <body>, or the page refused it); not counted".into(),
-                    until: None,
-                })
-            }
-            (Ok(()), Some(a)) => {
-                if let Some(v) = a.variant {
-                    self.expose(d.rule, v, false, now);
+            (Ok(()), a) => match show() {
+                Err(s) => Err(s),
+                Ok(()) => {
+                    if let Some(a) = a {
+                        if let Some(v) = a.variant {
+                            self.expose(d.rule, v, false, now);
+                        }
+                    }
+                    Ok(())
                 }
-                Ok(())
-            }
+            },
             (other, _) => other,
         };
         let counted = result.is_ok() && self.counts_toward_a_cap(d.rule);

@@ -17,7 +17,6 @@
 //! counted), a hide still takes the message off the page.
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use wasm_bindgen::prelude::*;
@@ -42,6 +41,9 @@ pub enum UiOutcome {
     Expired,
     /// `auto_hide` elapsed. Already hidden.
     AutoHide,
+    /// The screen is free again for a modal that had to wait (`must_wait`): the visitor
+    /// left the field they were typing in. Reported with an empty rule id.
+    Free,
 }
 
 /// Called with the rule id and the outcome, after the renderer released its own state:
@@ -255,11 +257,9 @@ struct Inner {
     sheet: Option<CssStyleSheet>,
     root: Option<Root>,
     shown: Vec<Shown>,
-    /// Modals waiting for the visitor to leave a field, or for another modal to close.
-    waiting: VecDeque<(String, Message)>,
-    /// `focusout` on the document while modals wait.
+    /// `focusout` on the document while a modal waits for the visitor to leave a field.
     wait_listener: Option<Listener>,
-    /// A zero-delay re-check of the waiting modals.
+    /// A zero-delay re-check, once focus has settled, that the screen is free.
     pump: Option<Timer>,
     serial: u64,
 }
@@ -291,7 +291,6 @@ impl Renderer {
                 sheet: None,
                 root: None,
                 shown: Vec::new(),
-                waiting: VecDeque::new(),
                 wait_listener: None,
                 pump: None,
                 serial: 0,
@@ -299,68 +298,53 @@ impl Renderer {
         }
     }
 
-    /// Shows `msg` for `rule` (replacing what that rule already shows). `false` when it
-    /// cannot be rendered (inline target missing, no document or `<body>`, no
-    /// constructable stylesheets, the page's DOM threw): the caller counts nothing. A modal may wait, still returning `true`, while the visitor is
-    /// typing in a field or another modal is open.
+    /// Whether `msg` must wait: a modal while the visitor is typing in a field (it never
+    /// steals their focus) or while another modal is open. The caller holds the decision
+    /// back (nothing counted) and decides again later; once the visitor leaves the field
+    /// the renderer reports `UiOutcome::Free` (a closing modal is an outcome already).
+    pub fn must_wait(&mut self, msg: &Message) -> bool {
+        if msg.format != Format::Modal {
+            return false;
+        }
+        let busy = self
+            .inner
+            .try_borrow()
+            .map(|i| i.modal_on_screen())
+            .unwrap_or(true);
+        if busy {
+            return true;
+        }
+        if typing() {
+            watch_focus(&self.inner);
+            return true;
+        }
+        false
+    }
+
+    /// Shows `msg` for `rule` now (replacing what that rule already shows). `false` when
+    /// it cannot be rendered (inline target missing, no document or `<body>`, no
+    /// constructable stylesheets, the page's DOM threw): the caller counts nothing. Ask
+    /// `must_wait` first.
     pub fn show(&mut self, rule: &str, msg: &Message) -> bool {
         self.hide(rule);
-        if msg.format == Format::Modal {
-            let busy = self
-                .inner
-                .try_borrow()
-                .map(|i| i.modal_on_screen())
-                .unwrap_or(true);
-            if busy || typing() {
-                if let Ok(mut i) = self.inner.try_borrow_mut() {
-                    i.waiting.push_back((rule.to_string(), msg.clone()));
-                } else {
-                    return false;
-                }
-                if !busy {
-                    watch_focus(&self.inner);
-                }
-                return true;
-            }
-        }
         present(&self.inner, rule, msg)
     }
 
-    /// Removes the rule's message (shown or waiting) without reporting an outcome; a
-    /// modal returns focus to where it was.
+    /// Removes the rule's message without reporting an outcome; a modal returns focus to
+    /// where it was.
     pub fn hide(&mut self, rule: &str) {
-        let (shown, listener) = match self.inner.try_borrow_mut() {
-            Ok(mut i) => {
-                let shown = i.take_shown(rule);
-                i.waiting.retain(|(r, _)| r != rule);
-                let listener = if i.waiting.is_empty() {
-                    i.wait_listener.take()
-                } else {
-                    None
-                };
-                (shown, listener)
-            }
+        let shown = match self.inner.try_borrow_mut() {
+            Ok(mut i) => i.take_shown(rule),
             Err(_) => return,
         };
-        drop(listener);
-        let was_modal = shown.as_ref().is_some_and(|s| s.modal);
         // Removes its elements, listeners and timers, and returns focus (modal).
         drop(shown);
-        if was_modal {
-            // A modal that waited behind this one may come in now.
-            schedule_pump(&self.inner);
-        }
     }
 
-    /// Rule ids on screen or waiting to be shown.
+    /// Rule ids on screen.
     pub fn showing(&self) -> Vec<String> {
         match self.inner.try_borrow() {
-            Ok(i) => i
-                .shown
-                .iter()
-                .map(|s| s.rule.clone())
-                .chain(i.waiting.iter().map(|(r, _)| r.clone()))
-                .collect(),
+            Ok(i) => i.shown.iter().map(|s| s.rule.clone()).collect(),
             Err(_) => Vec::new(),
         }
     }
@@ -368,10 +352,9 @@ impl Renderer {
 
 impl Drop for Renderer {
     fn drop(&mut self) {
-        let (shown, waiting, listener, pump, root) = match self.inner.try_borrow_mut() {
+        let (shown, listener, pump, root) = match self.inner.try_borrow_mut() {
             Ok(mut i) => (
                 std::mem::take(&mut i.shown),
-                std::mem::take(&mut i.waiting),
                 i.wait_listener.take(),
                 i.pump.take(),
                 i.root.take(),
@@ -380,7 +363,6 @@ impl Drop for Renderer {
         };
         drop(pump);
         drop(listener);
-        drop(waiting);
         // Newest first, so nested focus returns step by step to the page.
         for s in shown.into_iter().rev() {
             drop(s);
@@ -528,16 +510,12 @@ fn finish(weak: &Weak<RefCell<Inner>>, rule: &str, serial: u64, outcome: UiOutco
         let taken = if hide { i.take_shown(rule) } else { None };
         (i.on.clone(), taken)
     };
-    let was_modal = taken.as_ref().is_some_and(|s| s.modal);
     drop(taken);
-    if was_modal {
-        schedule_pump(&rc);
-    }
     drop(rc);
     on(rule, outcome);
 }
 
-/// Listens for focus leaving fields while modals wait.
+/// Listens for focus leaving fields while a modal waits.
 fn watch_focus(inner: &Shared) {
     let has = inner
         .try_borrow()
@@ -560,7 +538,8 @@ fn watch_focus(inner: &Shared) {
     }
 }
 
-/// Re-checks the waiting modals after the current event (focus has settled by then).
+/// Re-checks, after the current event (focus has settled by then), whether the visitor
+/// is still typing.
 fn schedule_pump(inner: &Shared) {
     let pending = inner.try_borrow().map(|i| i.pump.is_some()).unwrap_or(true);
     if pending {
@@ -583,32 +562,17 @@ fn schedule_pump(inner: &Shared) {
 fn pump(inner: &Shared) {
     // The running timer is released after this call returns (wasm-bindgen defers it).
     let done = inner.try_borrow_mut().ok().and_then(|mut i| i.pump.take());
-    let blocked = typing();
-    let (next, listener) = match inner.try_borrow_mut() {
-        Ok(mut i) => {
-            let next = if blocked || i.modal_on_screen() {
-                None
-            } else {
-                i.waiting.pop_front()
-            };
-            let listener = if i.waiting.is_empty() {
-                i.wait_listener.take()
-            } else {
-                None
-            };
-            (next, listener)
-        }
-        Err(_) => (None, None),
+    drop(done);
+    if typing() {
+        return; // still typing: the listener stays
+    }
+    let (listener, on) = match inner.try_borrow_mut() {
+        Ok(mut i) => (i.wait_listener.take(), i.on.clone()),
+        Err(_) => return,
     };
     drop(listener);
-    drop(done);
-    if blocked {
-        watch_focus(inner);
-    }
-    if let Some((rule, msg)) = next {
-        // A modal that cannot render now (no document) is dropped quietly.
-        let _ = present(inner, &rule, &msg);
-    }
+    // No borrow held: the caller decides the waiting modal again, and may show it.
+    on("", UiOutcome::Free);
 }
 
 /// Renders now, records the message, then moves focus (modal). No borrow is held while

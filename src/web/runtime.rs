@@ -500,18 +500,30 @@ impl Runtime {
             };
             // Counted only once the message is on the page (a render can fail: no
             // <body> yet, an inline target missing, the page's DOM refusing).
+            // A modal that must wait (the visitor is typing, another modal is open) is
+            // not shown yet: nothing is counted, and it is decided again later.
             let renderer = &mut self.renderer;
-            let result = self.engine.admit_shown(&d, now, || {
-                message
-                    .as_ref()
-                    .is_none_or(|m| renderer.show(&d.rule_id, m))
+            let result = self.engine.admit_shown(&d, now, || match message.as_ref() {
+                None => Ok(()),
+                Some(m) if renderer.must_wait(m) => Err(Suppressed {
+                    cap: "waiting".into(),
+                    reason: "a modal waits while the visitor types in a field or another modal is open; decided again when the screen is free".into(),
+                    until: None,
+                }),
+                Some(m) if renderer.show(&d.rule_id, m) => Ok(()),
+                Some(_) => Err(Suppressed {
+                    cap: "render".into(),
+                    reason: "the message could not be put on the page (no <body>, or the page refused it); not counted".into(),
+                    until: None,
+                }),
             });
             let failed = matches!(&result, Err(s) if s.cap == "render");
             if failed {
                 // What this rule showed before is gone too (`show` replaces it).
                 self.engine.closed(&d.rule_id);
             }
-            if failed || matches!(&result, Err(s) if s.cap == "oneAtATime") {
+            if matches!(&result, Err(s) if matches!(s.cap.as_str(), "render" | "waiting" | "oneAtATime"))
+            {
                 self.defer(&d);
             }
             if result.is_ok() {

@@ -231,6 +231,40 @@ for (const [name, c] of Object.entries(REENTRANT)) {
 }
 
 // Item 13: a show is counted only once the message is in the DOM.
+test('a modal due while the visitor types waits uncounted (no show, no cap used, explain says why); once the field loses focus it shows and counts once; never shown, never counted', async () => {
+  const { page, errors, close } = await open();
+  try {
+    assert.equal(await page.textContent('#status'), 'ready');
+    await page.focus('#field');
+    await page.keyboard.type('an e-mail address');
+    const waiting = await page.evaluate(() => {
+      const ck = window.ck;
+      ck.track('go-modal');
+      const count = (type) => window.events.filter((e) => e.type === type && e.rule === 'modal').length;
+      const rec = JSON.parse(localStorage.getItem('cuekit:state') || '{"ledger":[]}');
+      return { shows: count('show'), explain: ck.explain('modal'), active: document.activeElement && document.activeElement.id,
+        stored: rec.ledger.filter((e) => e[1] === 'modal' && e[2] === 'show').length };
+    });
+    assert.equal(waiting.shows, 0, 'no show event while it waits');
+    assert.equal(waiting.explain.shown, 0, 'not counted while it waits');
+    assert.equal(waiting.explain.suppressed && waiting.explain.suppressed.cap, 'waiting', JSON.stringify(waiting.explain.suppressed));
+    assert.equal(waiting.stored, 0, 'no show in the ledger');
+    assert.equal(waiting.active, 'field', 'the visitor keeps their focus');
+    assert.equal(await shadowText(page).then((t) => t.includes('A modal')), false);
+    // The visitor leaves the field: the modal comes in, counted once.
+    await page.focus('#plain');
+    await page.waitForFunction(() => window.events.some((e) => e.type === 'show' && e.rule === 'modal'), null, { timeout: 5000 });
+    assert.ok((await shadowText(page)).includes('A modal'));
+    const after = await page.evaluate(() => ({
+      shows: window.events.filter((e) => e.type === 'show' && e.rule === 'modal').length, explain: window.ck.explain('modal') }));
+    assert.equal(after.shows, 1);
+    assert.equal(after.explain.shown, 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
 test('nothing rendered (attachShadow throws): no show, no exposure, caps not consumed, explain() says why; the next eligible show happens once rendering works', async () => {
   const { page, errors, close } = await open({
     init: () => {
