@@ -555,7 +555,10 @@ impl Runtime {
             }
             let second = if result.is_ok() { "show" } else { "suppress" };
             // The context is built only when someone listens.
-            let told = failed && self.retrying;
+            // A decision decided again and held back again (the render still fails, the
+            // visitor still types, the screen is still taken) was announced already.
+            let told = self.retrying
+                && matches!(&result, Err(s) if matches!(s.cap.as_str(), "render" | "waiting" | "oneAtATime"));
             if !told && (self.listens("decision") || self.listens(second)) {
                 let payload = self.decision_js(&d, &result, message.as_ref(), now, &mut ctx_cache);
                 self.emit_js(&["decision", second], &payload, out);
@@ -572,11 +575,13 @@ impl Runtime {
         self.deferred.push(d.clone());
     }
 
-    /// When no prompt is on screen, the held decisions are decided again (highest
+    /// When the screen is free, the held decisions are decided again (highest
     /// priority first): the caps are checked anew, and the first that passes shows; the
     /// others wait again. Those that fired more than `DEFER_MS` ago are dropped.
     pub fn retry_deferred(&mut self, now: u64, out: &mut Vec<Emit>) {
-        if self.deferred.is_empty() || self.engine.showing().is_some() || self.destroyed {
+        let screen_taken =
+            self.engine.config().caps.one_at_a_time && self.engine.showing().is_some();
+        if self.deferred.is_empty() || screen_taken || self.destroyed {
             return;
         }
         let mut held = core::mem::take(&mut self.deferred);

@@ -251,6 +251,13 @@ test('a modal due while the visitor types waits uncounted (no show, no cap used,
     assert.equal(waiting.stored, 0, 'no show in the ledger');
     assert.equal(waiting.active, 'field', 'the visitor keeps their focus');
     assert.equal(await shadowText(page).then((t) => t.includes('A modal')), false);
+    // Decided again at every signal while the visitor types, announced once.
+    await page.keyboard.type(' and more');
+    const suppressed = await page.evaluate(() => {
+      for (let i = 0; i < 5; i++) window.ck.track('noise');
+      return window.events.filter((e) => e.type === 'suppress' && e.rule === 'modal').length;
+    });
+    assert.equal(suppressed, 1, 'the wait is announced once');
     // The visitor leaves the field: the modal comes in, counted once.
     await page.focus('#plain');
     await page.waitForFunction(() => window.events.some((e) => e.type === 'show' && e.rule === 'modal'), null, { timeout: 5000 });
