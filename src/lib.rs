@@ -39,12 +39,13 @@ pub mod api {
     use crate::core::value::{obj, Value};
     use crate::web::convert::{from_js, from_js_data, to_js};
     use crate::web::dom::Listener;
+    use crate::web::env::{now, random_id, warn};
     use crate::web::listeners::{valid_selector, Listeners};
+    use crate::web::page;
     use crate::web::render::Renderer;
     use crate::web::runtime::{self, Runtime, Shared};
-    use crate::web::storage::{random_id, Store};
+    use crate::web::storage::Store;
     use crate::web::webhook::Webhooks;
-    use crate::web::{page, runtime::now};
     use wasm_bindgen::JsCast;
 
     fn errors_value(errors: &[ConfigError]) -> Value {
@@ -219,7 +220,7 @@ pub mod api {
                 store.load(t)
             };
             if repaired {
-                runtime::warn("stored state was partly unreadable and has been reset");
+                warn("stored state was partly unreadable and has been reset");
             }
             if require && !state.consent {
                 // Stored without consent (e.g. the config changed): not used, not written.
@@ -378,7 +379,7 @@ pub mod api {
             runtime::with(&self.rt, move |rt, now, out| {
                 let ok = rt.visitor_outcome(&rule, kind, now, out);
                 if !ok {
-                    runtime::warn("unknown rule id; ignored");
+                    warn("unknown rule id; ignored");
                 }
                 ok
             })
@@ -409,9 +410,7 @@ pub mod api {
             match ms {
                 Some(ms) => self.outcome(&rule_arg(&rule), Kind::Snooze(ms)),
                 None => {
-                    runtime::warn(
-                        "snooze(rule, duration): expected a duration such as \"1d\"; ignored",
-                    );
+                    warn("snooze(rule, duration): expected a duration such as \"1d\"; ignored");
                     false
                 }
             }
@@ -483,9 +482,7 @@ pub mod api {
         /// Privacy Control when `honorGPC` is set.
         pub fn consent(&self, granted: bool) {
             if granted && self.gpc {
-                runtime::warn(
-                    "consent(true) ignored: Global Privacy Control is on and honorGPC is set",
-                );
+                warn("consent(true) ignored: Global Privacy Control is on and honorGPC is set");
                 return;
             }
             runtime::with(&self.rt, move |rt, now, _| {
@@ -507,7 +504,7 @@ pub mod api {
         /// Records a host event: `track('add_to_cart', {sku: 'mug-1'})`. Never throws.
         pub fn track(&self, name: JsValue, props: JsValue) {
             let Some(name) = name.as_string() else {
-                runtime::warn("track(name, props): name must be a string; ignored");
+                warn("track(name, props): name must be a string; ignored");
                 return;
             };
             if !self.rate_allows() {
@@ -544,11 +541,11 @@ pub mod api {
                 Ok(Value::Null) => Value::Obj(Default::default()),
                 Ok(v @ Value::Obj(_)) => v,
                 Ok(_) => {
-                    runtime::warn("track(name, props): props must be a plain object; ignored");
+                    warn("track(name, props): props must be a plain object; ignored");
                     return;
                 }
                 Err(e) => {
-                    runtime::warn(&format!(
+                    warn(&format!(
                         "track(name, props): props not read ({e}); ignored"
                     ));
                     return;
@@ -571,7 +568,7 @@ pub mod api {
                 Err(_) => false,
             };
             if !allowed && !self.rate_warned.replace(true) {
-                runtime::warn(
+                warn(
                     "track() is called faster than the config's rateLimit; extra calls are dropped",
                 );
             }
@@ -582,10 +579,10 @@ pub mod api {
         pub fn identify(&self, attrs: JsValue) {
             match from_js_data(&attrs) {
                 Ok(Value::Obj(m)) => runtime::dispatch(&self.rt, Signal::Identify(m)),
-                Err(e) => runtime::warn(&format!(
+                Err(e) => warn(&format!(
                     "identify(attributes): attributes not read ({e}); ignored"
                 )),
-                Ok(_) => runtime::warn("identify(attributes): expected a plain object; ignored"),
+                Ok(_) => warn("identify(attributes): expected a plain object; ignored"),
             }
         }
 

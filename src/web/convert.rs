@@ -26,7 +26,7 @@ fn stringify(v: &JsValue) -> Result<Option<String>, String> {
         return Ok(None);
     }
     js_sys::JSON::stringify(v)
-        .map_err(|e| super::storage::js_error(&e))?
+        .map_err(|e| super::env::js_error(&e))?
         .as_string()
         .map(Some)
         .ok_or_else(|| String::from("not representable as JSON"))

@@ -16,7 +16,8 @@ use crate::core::gesture::{ExitIntent, RageClicks};
 use crate::core::value::{Map, Value};
 
 use super::dom::{Frame, HistoryHook, Inputs, InputsJs, Listener, Observer};
-use super::runtime::{self, now, Runtime};
+use super::env::now;
+use super::runtime::{self, Runtime};
 
 /// At most one `Activity` signal per this interval from continuous input; the exact time
 /// of the last input is read before anything is decided (see `Runtime::catch_up_activity`).

@@ -10,13 +10,15 @@
 //! be borrowed again could fill it.
 
 use std::cell::{Cell, RefCell};
-use std::rc::Weak;
+use std::rc::Rc;
 
-use super::runtime::{warn, Runtime, Shared};
+use super::env::warn;
 
+/// A queued call, type-erased (the queue is the page's, whatever it calls into).
 struct Job {
-    rt: Weak<RefCell<Runtime>>,
-    run: Box<dyn FnOnce(&Shared)>,
+    /// Whether its target can be borrowed now (`None`: the target is gone).
+    free: Box<dyn Fn() -> Option<bool>>,
+    run: Box<dyn FnOnce()>,
 }
 
 thread_local! {
@@ -27,14 +29,22 @@ thread_local! {
 /// Calls waiting at most (beyond: dropped, warned once).
 const MAX_QUEUED: usize = 256;
 
-/// Runs `job` now (true), or — when the runtime is busy (the caller is host code that
-/// our own work ran) — queues it (false). Calls queued earlier run first, and those
-/// queued while `job` runs run right after it.
-pub fn enter(shared: &Shared, job: Box<dyn FnOnce(&Shared)>) -> bool {
+/// Runs `job` now (true), or — when `shared` is busy (the caller is host code that our
+/// own work ran) — queues it (false). Calls queued earlier run first, and those queued
+/// while `job` runs run right after it.
+pub fn enter<T: 'static>(
+    shared: &Rc<RefCell<T>>,
+    job: impl FnOnce(&Rc<RefCell<T>>) + 'static,
+) -> bool {
     if shared.try_borrow_mut().is_err() {
+        let (w1, w2) = (Rc::downgrade(shared), Rc::downgrade(shared));
         push(Job {
-            rt: std::rc::Rc::downgrade(shared),
-            run: job,
+            free: Box::new(move || w1.upgrade().map(|rt| rt.try_borrow_mut().is_ok())),
+            run: Box::new(move || {
+                if let Some(rt) = w2.upgrade() {
+                    job(&rt);
+                }
+            }),
         });
         return false;
     }
@@ -96,19 +106,16 @@ fn push(job: Job) {
     }
 }
 
-/// Runs the queued calls whose runtime is free, oldest first.
+/// Runs the queued calls whose target is free, oldest first (those whose target is gone
+/// are dropped).
 fn drain() {
     loop {
         let next = QUEUE.with(|q| {
             let mut q = q.try_borrow_mut().ok()?;
-            let i = q
-                .iter()
-                .position(|j| j.rt.upgrade().is_none_or(|rt| rt.try_borrow_mut().is_ok()))?;
+            let i = q.iter().position(|j| (j.free)() != Some(false))?;
             Some(q.remove(i))
         });
         let Some(job) = next else { return };
-        if let Some(rt) = job.rt.upgrade() {
-            (job.run)(&rt);
-        }
+        (job.run)();
     }
 }

@@ -375,15 +375,6 @@ fn document() -> Option<Document> {
     web_sys::window()?.document()
 }
 
-fn now_ms() -> u64 {
-    let t = js_sys::Date::now();
-    if t.is_finite() && t > 0.0 {
-        t as u64
-    } else {
-        0
-    }
-}
-
 /// The focused element, looking inside open shadow roots; `None` for nothing or `<body>`.
 fn deep_active() -> Option<Element> {
     let doc = document()?;
@@ -707,7 +698,7 @@ fn build(inner: &Shared, rule: &str, msg: &Message) -> Option<(Shown, Option<Htm
         // role=timer: not announced every second inside a live region.
         let span = element(&doc, "span", "ck-countdown")?;
         span.set_attribute("role", "timer").ok()?;
-        let left = ends_at.saturating_sub(now_ms());
+        let left = ends_at.saturating_sub(super::env::now());
         match (left, ended) {
             (0, Some(e)) => host::set_text(&span, e),
             _ => host::set_text(&span, &countdown_text(before, left, after)),
@@ -762,7 +753,7 @@ fn build(inner: &Shared, rule: &str, msg: &Message) -> Option<(Shown, Option<Htm
         if !stop_now {
             let (weak, rule) = (weak.clone(), rule.to_string());
             let t = Timer::new(next_tick(left), move || {
-                let left = ends_at.saturating_sub(now_ms());
+                let left = ends_at.saturating_sub(super::env::now());
                 if left > 0 {
                     host::set_text(&span, &countdown_text(&before, left, &after));
                     return Some(next_tick(left));

@@ -19,6 +19,7 @@ use crate::core::value::{obj, Value};
 use wasm_bindgen::JsCast;
 
 use super::convert::to_js;
+use super::env::{now, warn};
 use super::reentry::{Answer, Ran};
 use super::render::{Renderer, UiOutcome};
 use super::storage::Store;
@@ -83,22 +84,6 @@ pub struct Runtime {
 const MAX_DEFERRED: usize = 4;
 /// A decision waits for the screen this long at most (then it is dropped).
 const DEFER_MS: u64 = 10 * 60_000;
-
-pub fn now() -> u64 {
-    let t = js_sys::Date::now();
-    if t.is_finite() && t > 0.0 {
-        t as u64
-    } else {
-        0
-    }
-}
-
-pub fn warn(msg: &str) {
-    super::host::warn(
-        &JsValue::from_str(&format!("[cuekit] {msg}")),
-        &JsValue::UNDEFINED,
-    );
-}
 
 /// One handler call to make once no borrow is held.
 pub struct Emit {
@@ -190,7 +175,7 @@ impl Runtime {
     pub fn merge_stored(&mut self, other: &crate::core::state::State, now: u64) -> bool {
         let m = self
             .engine
-            .merge_state(other, &super::storage::random_id(), now);
+            .merge_state(other, &super::env::random_id(), now);
         if m.erased {
             self.webhooks.erase();
         }
@@ -633,7 +618,7 @@ impl Runtime {
     }
 
     fn payload(&self, w: &Webhook, event: &str, rule: &str, ctx: &Value, now: u64) -> Value {
-        let id = super::storage::random_id();
+        let id = super::env::random_id();
         let variant = ctx.get("variant").and_then(Value::as_str);
         webhook_payload(w, event, rule, variant, ctx, &id, &iso(now))
     }
@@ -754,7 +739,7 @@ pub fn dispatch(shared: &Shared, signal: Signal) {
 /// calls the host's handlers once for all of them.
 pub fn dispatch_all(shared: &Shared, first: Signal, more: Vec<Signal>) {
     // Re-entered from host code while we are busy: queued (see `reentry`).
-    super::reentry::enter(shared, Box::new(move |s| run_signals(s, first, more)));
+    super::reentry::enter(shared, move |s: &Shared| run_signals(s, first, more));
 }
 
 fn run_signals(shared: &Shared, first: Signal, more: Vec<Signal>) {
@@ -795,7 +780,7 @@ fn run_signals(shared: &Shared, first: Signal, more: Vec<Signal>) {
 
 /// Processes due deadlines (the timer's callback, and on wake-up).
 pub fn tick(shared: &Shared) {
-    super::reentry::enter(shared, Box::new(run_tick));
+    super::reentry::enter(shared, run_tick);
 }
 
 fn run_tick(shared: &Shared) {
@@ -833,7 +818,7 @@ type WithFn = Box<dyn FnOnce(&mut Runtime, u64, &mut Vec<Emit>) -> bool>;
 fn with_dyn(shared: &Shared, f: WithFn) -> Ran {
     let result = Rc::new(std::cell::Cell::new(None));
     let r2 = result.clone();
-    let now = super::reentry::enter(shared, Box::new(move |s| r2.set(run_with(s, f))));
+    let now = super::reentry::enter(shared, move |s: &Shared| r2.set(run_with(s, f)));
     match (now, result.get()) {
         (false, _) => Ran::Queued,
         (true, Some(r)) => Ran::Now(r),
@@ -848,14 +833,11 @@ pub fn apply(shared: &Shared, f: impl FnOnce(&mut Runtime) + 'static) {
 }
 
 fn apply_dyn(shared: &Shared, f: Box<dyn FnOnce(&mut Runtime)>) {
-    super::reentry::enter(
-        shared,
-        Box::new(move |s| {
-            if let Ok(mut rt) = s.try_borrow_mut() {
-                f(&mut rt);
-            }
-        }),
-    );
+    super::reentry::enter(shared, move |s: &Shared| {
+        if let Ok(mut rt) = s.try_borrow_mut() {
+            f(&mut rt);
+        }
+    });
 }
 
 fn run_with(shared: &Shared, f: WithFn) -> Option<bool> {

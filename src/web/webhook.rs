@@ -40,7 +40,7 @@ use gloo_timers::callback::Timeout;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::runtime::{now, warn};
+use super::env::{now, warn};
 use crate::core::json;
 use crate::core::queue::{self, classify, network_error, parse_retry_after, Lost, Outcome, Queue};
 use crate::core::url::check_webhook;
