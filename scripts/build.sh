@@ -16,8 +16,8 @@ fi
 
 echo "[build] wasm-pack build --release --target web --out-dir pkg --out-name cuekit ($(wasm-opt --version))"
 wasm-pack build --release --target web --out-dir pkg --out-name cuekit
-# wasm-pack writes a pkg/.gitignore of "*", which would keep pkg/snippets/ (the history
-# hook's JS) out of `npm pack`, and a copy of the README the package already has.
+# wasm-pack writes a pkg/.gitignore of "*" and a copy of the README: neither is wanted
+# (the inline JS snippets in pkg/snippets/ are bundled into js/index.js below).
 rm -f pkg/.gitignore pkg/README.md
 # The npm entry and the script-tag loader, from js/src/ (see scripts/bundle.mjs).
 node scripts/bundle.mjs

@@ -1,7 +1,7 @@
 //! A small dynamic value (the JSON data model) used for configs, conditions, event
-//! properties and context. It deserialises from anything serde can describe
-//! (`serde_json` natively, `serde-wasm-bindgen` in the browser) without pulling in
-//! `serde_json` itself, and objects keep their insertion order.
+//! properties and context; objects keep their insertion order. In the browser, values
+//! cross the wasm boundary as JSON text read and written by `core::json` (no serde code
+//! runs there); the serde implementations below serve the native tests (`serde_json`).
 
 use core::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};

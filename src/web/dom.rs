@@ -1,6 +1,8 @@
 //! RAII handles for the DOM resources cuekit holds: event listeners, animation frames,
-//! observers and the history hook. Dropping a handle removes what it added, so dropping
-//! the SDK instance leaves the page as it was. Nothing here is ever `forget`-ed.
+//! timers, the input clock and the history hook. Dropping a handle removes what it added,
+//! so dropping the SDK instance leaves the page as it was. Nothing here is ever
+//! `forget`-ed. Also the small inline JS snippets these handles and the decision
+//! payload (`ck_decision`, `ck_lazy`) are built from.
 
 use std::cell::Cell;
 use std::rc::Rc;

@@ -1,4 +1,5 @@
-//! DOM activity → engine signals. Thin: read the event, build a Signal, nothing else.
+//! DOM activity → engine signals. One job: read the event and build a Signal; nothing
+//! here decides.
 //! Every listener, frame and observer is an RAII handle held by `Listeners`; dropping it
 //! leaves the page as it was. Raw handlers do no layout reads: scroll depth is read once
 //! per animation frame.
