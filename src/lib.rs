@@ -114,8 +114,8 @@ pub mod api {
 
     /// Validates and compiles `config`: every problem, including selectors the browser
     /// cannot parse.
-    fn compile_checked(config: &JsValue) -> Result<(Value, Config), Vec<ConfigError>> {
-        compile_value(read_config(config)?)
+    fn compile_checked(config: &JsValue) -> Result<Config, Vec<ConfigError>> {
+        compile_value(&read_config(config)?)
     }
 
     /// The host's config object as a `Value` (one JSON round trip).
@@ -128,9 +128,8 @@ pub mod api {
         })
     }
 
-    fn compile_value(v: Value) -> Result<(Value, Config), Vec<ConfigError>> {
-        let cfg = compile_with(&v, &LinearRegex, &valid_selector)?;
-        Ok((v, cfg))
+    fn compile_value(v: &Value) -> Result<Config, Vec<ConfigError>> {
+        compile_with(v, &LinearRegex, &valid_selector)
     }
 
     /// Validates and compiles `config`, restores the visitor's state, attaches the
@@ -159,7 +158,6 @@ pub mod api {
     /// A config validated and compiled, not started yet.
     #[wasm_bindgen]
     pub struct Prepared {
-        v: Value,
         cfg: Config,
     }
 
@@ -190,9 +188,8 @@ pub mod api {
         /// Validates and compiles the config. Throws (an `Error` listing every problem by
         /// path) for a bad config; consumes the parsed config.
         pub fn compile(self) -> Result<Prepared, JsError> {
-            let (v, cfg) =
-                compile_value(self.v).map_err(|errs| JsError::new(&error_text(&errs)))?;
-            Ok(Prepared { v, cfg })
+            let cfg = compile_value(&self.v).map_err(|errs| JsError::new(&error_text(&errs)))?;
+            Ok(Prepared { cfg })
         }
     }
 
@@ -201,12 +198,8 @@ pub mod api {
         /// The last step of `createWith`: restores the visitor's state, attaches the
         /// listeners and records the page view. Never throws; consumes the prepared config.
         pub fn start(self, options: JsValue) -> Cuekit {
-            let Prepared { v, cfg } = self;
-            let prefix = v
-                .get("storageKey")
-                .and_then(Value::as_str)
-                .unwrap_or("cuekit")
-                .to_string();
+            let Prepared { cfg } = self;
+            let prefix = cfg.storage_key.clone();
             let t = now();
             let gpc = cfg.honor_gpc && global_privacy_control();
             let require = cfg.require_consent || gpc;

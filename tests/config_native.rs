@@ -217,3 +217,16 @@ proptest::proptest! {
         proptest::prop_assert_eq!(got, want);
     }
 }
+
+#[test]
+fn the_storage_key_is_part_of_the_compiled_config() {
+    let cfg = |json: &str| compile(&serde_json::from_str::<Value>(json).unwrap(), &LinearRegex);
+    assert_eq!(cfg(r#"{"rules":[]}"#).unwrap().storage_key, "cuekit");
+    assert_eq!(
+        cfg(r#"{"storageKey":"shop-a","rules":[]}"#)
+            .unwrap()
+            .storage_key,
+        "shop-a"
+    );
+    assert!(cfg(r#"{"storageKey":"","rules":[]}"#).is_err());
+}

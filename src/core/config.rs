@@ -183,6 +183,8 @@ pub struct Config {
     pub session_timeout: u64,
     /// A session also ends at local midnight.
     pub session_midnight: bool,
+    /// The prefix of cuekit's `localStorage` keys (`storageKey`, default `cuekit`).
+    pub storage_key: String,
     /// Nothing is stored or sent until the host grants consent.
     pub require_consent: bool,
     /// Before consent, run on memory only (true) or not at all (false).
@@ -257,6 +259,7 @@ pub fn compile_with(
     let mut rules = Vec::new();
     let mut session_timeout = 30 * 60_000;
     let mut session_midnight = false;
+    let mut storage_key = String::from("cuekit");
     let mut global = super::caps::GlobalCaps::default();
     let mut require_consent = false;
     let mut run_before_consent = true;
@@ -302,6 +305,8 @@ pub fn compile_with(
         if let Some(sk) = top.string("storageKey", &mut errors) {
             if sk.is_empty() || sk.len() > 64 {
                 err(&mut errors, "storageKey", "expected 1–64 characters");
+            } else {
+                storage_key = sk.to_string();
             }
         }
         if let Some(sig) = top.get("signals") {
@@ -453,6 +458,7 @@ pub fn compile_with(
         caps: global,
         session_timeout,
         session_midnight,
+        storage_key,
         require_consent,
         run_before_consent,
         honor_gpc,
