@@ -66,11 +66,12 @@ pub struct Runtime {
     warned: bool,
     /// `retry_deferred` is deciding again (a repeated render failure is not told again).
     retrying: bool,
-    /// Decisions held back only because another prompt was on screen (`oneAtATime`), or
-    /// whose message could not be put on the page (no `<body>` yet, inline target
-    /// missing, the page's DOM threw; nothing was counted): they are decided again when
-    /// the screen is free, at the next signal, tick or API call (until `DEFER_MS` after
-    /// they fired; a render that fails again is not told to handlers again).
+    /// Decisions held back because another prompt was on screen (`oneAtATime`), because
+    /// their modal must wait (the visitor is typing, another modal is open: `waiting`),
+    /// or because their message could not be put on the page (no `<body>` yet, inline
+    /// target missing, the page's DOM threw: `render`); nothing of them was counted. They
+    /// are decided again when the screen is free, at the next signal, tick or API call
+    /// (until `DEFER_MS` after they fired; one held back again is not told again).
     deferred: Vec<Decision>,
     /// Reads the time of the visitor's last input (kept in JS by the listeners).
     pub last_input: Option<super::dom::InputsJs>,
