@@ -41,53 +41,42 @@ const record = async (page) => JSON.parse(await page.evaluate(() => localStorage
 const explain = (page, rule) => page.evaluate((r) => window.ck.explain(r), rule);
 const ledgerHas = (rec, rule, kind) => !!rec && Array.isArray(rec.ledger) && rec.ledger.some((e) => e[1] === rule && e[2] === kind);
 
-test('two tabs choose at the same moment (A opts out of x, B dismisses y): after both reload, both choices hold — 10 trials', async () => {
+/**
+ * Runs `trials` races in fresh visitors: tab A and tab B each run their call at the same
+ * moment, both close, and a third tab (a reload) checks the record. Returns how many
+ * trials `holds` found wrong.
+ */
+async function race(trials, callA, callB, holds) {
   let lost = 0;
-  for (let trial = 0; trial < 10; trial++) {
+  for (let trial = 0; trial < trials; trial++) {
     const context = await browser.newContext();
     try {
       const a = await tab(context, TWO_RULES);
       const b = await tab(context, TWO_RULES);
-      await Promise.all([
-        a.page.evaluate(() => window.ck.optOut('x')),
-        b.page.evaluate(() => window.ck.dismiss('y')),
-      ]);
+      await Promise.all([a.page.evaluate(callA), b.page.evaluate(callB)]);
       // Let the storage events cross and any write-back land.
       await sleep(300);
       await a.page.close();
       await b.page.close();
       const c = await tab(context, TWO_RULES);
-      const rec = await record(c.page);
-      const ok = (await explain(c.page, 'x')).optedOut === true && ledgerHas(rec, 'y', 'dismiss');
-      if (!ok) lost++;
+      if (!(await holds(c.page))) lost++;
       assert.deepEqual(c.errors, []);
     } finally {
       await context.close();
     }
   }
+  return lost;
+}
+
+test('two tabs choose at the same moment (A opts out of x, B dismisses y): after both reload, both choices hold — 10 trials', async () => {
+  const lost = await race(10, () => window.ck.optOut('x'), () => window.ck.dismiss('y'),
+    async (page) => (await explain(page, 'x')).optedOut === true && ledgerHas(await record(page), 'y', 'dismiss'));
   assert.equal(lost, 0, `a choice was lost in ${lost} of 10 trials`);
 });
 
 test('an opt-out in one tab racing a show in the other: the opt-out survives the show\'s write, in every trial (10)', async () => {
-  let lost = 0;
-  for (let trial = 0; trial < 10; trial++) {
-    const context = await browser.newContext();
-    try {
-      const a = await tab(context, TWO_RULES);
-      const b = await tab(context, TWO_RULES);
-      await Promise.all([
-        a.page.evaluate(() => window.ck.optOut('x')),
-        b.page.evaluate(() => window.ck.track('go-y')),
-      ]);
-      await sleep(300);
-      await a.page.close();
-      await b.page.close();
-      const c = await tab(context, TWO_RULES);
-      if ((await explain(c.page, 'x')).optedOut !== true) lost++;
-    } finally {
-      await context.close();
-    }
-  }
+  const lost = await race(10, () => window.ck.optOut('x'), () => window.ck.track('go-y'),
+    async (page) => (await explain(page, 'x')).optedOut === true);
   assert.equal(lost, 0, `the opt-out was lost in ${lost} of 10 trials`);
 });
 
